@@ -1,0 +1,85 @@
+"""``manage.py import_conversation PATH``: import a diarized transcript file.
+
+The last line printed is JSON: ``{"conversation": ID, "members": N, "messages": N,
+"insights": N, "created": {...}}``. A bad file exits non-zero with the file and the line or
+field in the message, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from diarization_portal.workspaces.models import Workspace
+from providers.formats import FORMATS
+from providers.types import ParseError
+
+from ...models import Conversation
+from ...services.imports import ImportRejected, file_import
+
+
+class Command(BaseCommand):
+    help = "Import a Symbl JSON, RTTM, WebVTT or SRT file as a conversation (or append it)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+        parser.add_argument("--workspace", help="workspace slug (default: the only one)")
+        parser.add_argument("--title", help="conversation title (default: from the file)")
+        parser.add_argument(
+            "--into",
+            type=int,
+            metavar="CONVERSATION_ID",
+            help="append the file to this conversation as a further recording",
+        )
+
+    def handle(self, *args, path: Path, format: str, workspace: str | None, title, into, **kw):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror or exc}") from exc
+        target = None
+        if into is not None:
+            try:
+                target = Conversation.objects.select_related("workspace").get(pk=into)
+            except Conversation.DoesNotExist as exc:
+                raise CommandError(f"--into: no conversation {into}") from exc
+            ws = target.workspace
+            if workspace and ws.slug != workspace:
+                raise CommandError(f"--into: conversation {into} is not in workspace {workspace}")
+        else:
+            ws = self._workspace(workspace)
+        try:
+            result = file_import(
+                workspace=ws,
+                data=data,
+                source_name=path.name,
+                format=format,
+                title=title,
+                into=target,
+            )
+        except ParseError as exc:
+            raise CommandError(str(exc.with_source(str(path)) if not exc.source else exc)) from exc
+        except ImportRejected as exc:
+            raise CommandError(f"{path}: {exc}") from exc
+        conv = result.conversation
+        self.stderr.write(
+            f"{'Appended to' if target else 'Imported'} conversation {conv.pk} "
+            f"“{conv.title}” in {ws.slug}"
+        )
+        self.stdout.write(json.dumps(result.as_dict()))
+
+    def _workspace(self, slug: str | None) -> Workspace:
+        if slug:
+            try:
+                return Workspace.objects.get(slug=slug)
+            except Workspace.DoesNotExist as exc:
+                raise CommandError(f"--workspace: no workspace {slug!r}") from exc
+        workspaces = list(Workspace.objects.all()[:2])
+        if len(workspaces) == 1:
+            return workspaces[0]
+        if not workspaces:
+            return Workspace.objects.create(name="Default", slug="default")
+        raise CommandError("several workspaces exist: name one with --workspace SLUG")

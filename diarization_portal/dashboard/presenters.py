@@ -1,0 +1,108 @@
+"""Build what the conversation page shows, in a fixed number of queries.
+
+Member names come from one query of live members; messages, insights and edits carry only
+member ids, which are resolved in Python, so neither the query count nor the SQL grows with
+the number of messages on a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+
+from diarization_portal.conversations.models import (
+    Conversation,
+    Insight,
+    InsightType,
+    Member,
+    Message,
+)
+
+PAGE_SIZE = 250
+INSIGHTS_SHOWN = 200
+HISTORY_SHOWN = 50
+
+
+@dataclass
+class Turn:
+    """Consecutive messages of one member: ``start``/``end`` in seconds."""
+
+    member: Member
+    start: float
+    end: float
+    messages: list[Message] = field(default_factory=list)
+
+
+def speaker_turns(messages: list[Message], members: dict[int, Member]) -> list[Turn]:
+    """Group time-ordered ``messages`` into speaker turns (a new turn when the member changes)."""
+    turns: list[Turn] = []
+    for message in messages:
+        member = members[message.member_id]
+        if turns and turns[-1].member.pk == member.pk:
+            turn = turns[-1]
+            turn.end = max(turn.end, message.end)
+        else:
+            turn = Turn(member=member, start=message.start, end=message.end)
+            turns.append(turn)
+        turn.messages.append(message)
+    return turns
+
+
+def _history(conversation: Conversation) -> list:
+    edits = list(conversation.speaker_edits.select_related("user", "undone_by")[:HISTORY_SHOWN])
+    later_members: set[int] = set()
+    for edit in edits:  # newest first: everything seen so far is later
+        touched = edit.member_ids()
+        edit.blocked = not edit.is_undone and bool(touched & later_members)
+        if not edit.is_undone:
+            later_members |= touched
+    return edits
+
+
+def conversation_context(conversation: Conversation, membership, *, page: int = 1) -> dict:
+    """Template context of the conversation page for transcript page ``page`` (1-based)."""
+    members = list(conversation.members.live().with_talk().order_by("position", "pk"))
+    total_talk = sum(m.talk_time for m in members) or 0.0
+    for m in members:
+        m.share = 100.0 * m.talk_time / total_talk if total_talk else 0.0
+    by_pk = {m.pk: m for m in members}
+    paginator = Paginator(
+        Message.objects.filter(conversation=conversation)
+        .only("pk", "member_id", "text", "start", "end")
+        .order_by("start", "pk"),
+        PAGE_SIZE,
+    )
+    page_obj = paginator.get_page(page)
+    type_order = Case(
+        *[When(type=t, then=Value(i)) for i, t in enumerate(InsightType.values)],
+        output_field=IntegerField(),
+    )
+    insights_qs = Insight.objects.filter(conversation=conversation)
+    insights = list(
+        insights_qs.only(
+            "pk", "type", "text", "score", "from_member_id", "assignee_id", "due_by"
+        ).order_by(type_order, "pk")[:INSIGHTS_SHOWN]
+    )
+    for insight in insights:
+        insight.frm = by_pk.get(insight.from_member_id)
+        insight.to = by_pk.get(insight.assignee_id)
+    insight_count = len(insights)
+    if insight_count == INSIGHTS_SHOWN:
+        insight_count = insights_qs.count()
+    return {
+        "conversation": conversation,
+        "membership": membership,
+        "workspace": conversation.workspace,
+        "can_edit": membership.can_edit,
+        "members": members,
+        "total_talk": total_talk,
+        "page_obj": page_obj,
+        "turns": speaker_turns(list(page_obj.object_list), by_pk),
+        "message_count": paginator.count,
+        "insights": insights,
+        "insight_count": insight_count,
+        "history": _history(conversation),
+        "jobs": list(conversation.jobs.all()),
+    }
