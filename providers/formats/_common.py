@@ -1,0 +1,92 @@
+"""Helpers shared by the file-format parsers (decoding, line numbers, speaker bookkeeping)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from providers.types import ParseError, Speaker, Utterance
+
+UNKNOWN_LABEL = "unknown"
+_TAG = re.compile(r"<[^>]*>")
+
+
+def to_text(data: str | bytes) -> str:
+    """Return ``data`` as text without a leading byte order mark.
+
+    Bytes are decoded as UTF-8 (a BOM is tolerated). Raises :class:`ParseError` at
+    ``"byte N"`` when the bytes are not valid UTF-8.
+    """
+    if isinstance(data, bytes | bytearray):
+        try:
+            return bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            bad = bytes(data)[err.start : err.start + 1].hex()
+            raise ParseError(
+                f"not valid UTF-8 text (byte 0x{bad}); save the file as UTF-8",
+                location=f"byte {err.start}",
+            ) from None
+    if not isinstance(data, str):
+        raise ParseError(f"expected text or bytes, got {type(data).__name__}")
+    return data.removeprefix("\ufeff")
+
+
+def line_of(text: str, offset: int) -> int:
+    """Return the 1-based line number of character ``offset`` in ``text``."""
+    return text.count("\n", 0, max(offset, 0)) + 1
+
+
+def strip_tags(text: str) -> str:
+    """Remove ``<...>`` markup tags (cue spans, ``<i>``, ``<font>``) from ``text``."""
+    return _TAG.sub("", text)
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace (line breaks included) to one space and trim."""
+    return " ".join(text.split())
+
+
+class SpeakerTable:
+    """Speakers of one transcript, keyed by ``(label, channel)`` in order of first appearance.
+
+    ``add`` keeps the first non-empty ``name``/``email`` seen for a speaker and fills in
+    missing ones from later sightings.
+    """
+
+    def __init__(self) -> None:
+        self._speakers: dict[tuple[str, int], Speaker] = {}
+
+    def add(
+        self, label: str, *, channel: int = 0, name: str | None = None, email: str | None = None
+    ) -> Speaker:
+        """Register (or complete) the speaker ``label`` on ``channel`` and return it."""
+        key = (label, channel)
+        old = self._speakers.get(key)
+        if old is None:
+            new = Speaker(label=label, channel=channel, name=name, email=email)
+        else:
+            new = dataclasses.replace(old, name=old.name or name, email=old.email or email)
+        self._speakers[key] = new
+        return new
+
+    def find(self, *, email: str | None = None, name: str | None = None) -> Speaker | None:
+        """Return the speaker with this ``email``, else the only one with this ``name``."""
+        speakers = list(self._speakers.values())
+        if email:
+            for speaker in speakers:
+                if speaker.email and speaker.email.lower() == email.lower():
+                    return speaker
+        if name:
+            named = [s for s in speakers if s.name == name]
+            if len(named) == 1:
+                return named[0]
+        return None
+
+    def as_list(self) -> list[Speaker]:
+        """Return the speakers in order of first appearance."""
+        return list(self._speakers.values())
+
+
+def by_start(utterances: list[Utterance]) -> list[Utterance]:
+    """Return ``utterances`` sorted by start time; equal starts keep their input order."""
+    return sorted(utterances, key=lambda u: u.start)

@@ -1,0 +1,112 @@
+"""RTTM (Rich Transcription Time Marked) diarization files.
+
+Follows the NIST RT-09 evaluation plan, appendix A: one space-separated record per line,
+``SPEAKER <file-id> <channel> <onset> <duration> <ortho> <stype> <name> <conf> <slat>``
+with ``<NA>`` for unused fields; onset and duration are in seconds. This is the format of
+pyannote, VoxConverse, the AMI diarization setup and the Earnings-21 references.
+"""
+
+from __future__ import annotations
+
+import math
+
+from providers.formats._common import SpeakerTable, by_start, to_text
+from providers.types import ParseError, Transcript, Utterance
+
+#: Record types defined by RT-09. Only ``SPEAKER`` records carry speaker turns; the others
+#: (``SPKR-INFO``, ``LEXEME``...) are skipped.
+RECORD_TYPES = frozenset(
+    {
+        "SEGMENT",
+        "NOSCORE",
+        "NO_RT_METADATA",
+        "LEXEME",
+        "NON-LEX",
+        "NON-SPEECH",
+        "FILLER",
+        "EDIT",
+        "IP",
+        "SU",
+        "CB",
+        "A/P",
+        "SPEAKER",
+        "SPKR-INFO",
+    }
+)
+MIN_SPEAKER_FIELDS = 8
+
+
+def parse(text: str | bytes) -> Transcript:
+    """Parse RTTM text into a :class:`~providers.types.Transcript` (``source="rttm"``).
+
+    Every ``SPEAKER`` line becomes one :class:`~providers.types.Utterance` with
+    ``start = onset``, ``end = onset + duration`` (seconds), ``text=""`` and ``channel`` taken
+    from field 3 as written (usually ``1``). One :class:`~providers.types.Speaker` is made per
+    ``(speaker name field, channel)`` in order of first appearance, with ``name=None``: RTTM
+    speaker ids such as ``spk00`` only mean something inside this file, so
+    ``global_speaker_ids`` is False. Utterances are sorted by start; equal starts keep the
+    file order. Blank lines, ``;;`` comments and other record types are ignored; a file
+    without ``SPEAKER`` lines gives an empty transcript.
+
+    Raises :class:`~providers.types.ParseError` with ``location="line N"`` for a ``SPEAKER``
+    line with fewer than 8 fields, a non-integer channel, a non-numeric, negative or infinite
+    onset or duration, and for a line whose first field is not an RT-09 record type.
+    """
+    text = to_text(text)
+    speakers = SpeakerTable()
+    utterances: list[Utterance] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split()
+        if not fields or fields[0].startswith(";;"):
+            continue
+        kind = fields[0]
+        if kind != "SPEAKER":
+            if kind.upper() not in RECORD_TYPES:
+                raise ParseError(
+                    f"unknown RTTM record type {kind!r} (expected SPEAKER, SPKR-INFO, ...)",
+                    location=f"line {number}",
+                )
+            continue
+        utterances.append(_speaker_record(fields, number))
+        speakers.add(utterances[-1].speaker_label, channel=utterances[-1].channel)
+    return Transcript(
+        source="rttm",
+        speakers=speakers.as_list(),
+        utterances=by_start(utterances),
+        global_speaker_ids=False,
+    )
+
+
+def _speaker_record(fields: list[str], number: int) -> Utterance:
+    where = f"line {number}"
+    if len(fields) < MIN_SPEAKER_FIELDS:
+        raise ParseError(
+            f"SPEAKER line has {len(fields)} fields, expected at least {MIN_SPEAKER_FIELDS}: "
+            "SPEAKER <file-id> <channel> <onset> <duration> <NA> <NA> <speaker> <NA> <NA>",
+            location=where,
+        )
+    try:
+        channel = int(fields[2])
+    except ValueError:
+        raise ParseError(f"channel {fields[2]!r} is not an integer", location=where) from None
+    onset = _seconds(fields[3], "onset", where)
+    duration = _seconds(fields[4], "duration", where)
+    return Utterance(
+        speaker_label=fields[7],
+        start=onset,
+        end=onset + duration,
+        text="",
+        channel=channel,
+    )
+
+
+def _seconds(raw: str, what: str, where: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ParseError(f"{what} {raw!r} is not a number of seconds", location=where) from None
+    if not math.isfinite(value):
+        raise ParseError(f"{what} {raw!r} is not a finite number", location=where)
+    if value < 0:
+        raise ParseError(f"negative {what} {raw!r}", location=where)
+    return value
