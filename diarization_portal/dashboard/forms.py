@@ -26,15 +26,15 @@ class SelectionForm(forms.Form):
     """The transcript's checked messages, plus either a member (reassign) or a name (split)."""
 
     messages = forms.TypedMultipleChoiceField(coerce=int, choices=(), label="Messages")
-    member = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    member = forms.IntegerField(required=False, min_value=1)
     name = forms.CharField(max_length=200, required=False, strip=True)
 
-    def __init__(self, data, *, message_ids: set[int] | None = None, **kwargs):
+    def __init__(self, data, **kwargs):
         super().__init__(data, **kwargs)
+        # Any submitted id is a candidate; the service checks that it is in the conversation.
         submitted = data.getlist("messages") if hasattr(data, "getlist") else []
         self.fields["messages"].choices = [(v, v) for v in submitted]
         self.fields["messages"].error_messages["required"] = "Tick at least one message first."
-        self.message_ids = message_ids
 
     def clean_messages(self) -> list[int]:
         return sorted(set(self.cleaned_data["messages"]))

@@ -88,9 +88,7 @@ def conversation_context(conversation: Conversation, membership, *, page: int = 
     for insight in insights:
         insight.frm = by_pk.get(insight.from_member_id)
         insight.to = by_pk.get(insight.assignee_id)
-    insight_count = len(insights)
-    if insight_count == INSIGHTS_SHOWN:
-        insight_count = insights_qs.count()
+    insight_count = insights_qs.count()
     return {
         "conversation": conversation,
         "membership": membership,

@@ -159,11 +159,12 @@ def messages_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """Give the ticked messages (one or several) to another speaker."""
     conversation, membership = _conversation(request, pk, edit=True)
     form = SelectionForm(request.POST)
-    member_id = request.POST.get("member", "")
-    if not form.is_valid() or not member_id.isdigit():
-        error = _form_error(form) if not form.is_valid() else "Choose who said these messages."
+    if not form.is_valid() or not form.cleaned_data["member"]:
+        error = _form_error(form) if form.errors else "Choose who said these messages."
         return _after_edit(request, conversation, membership, error=error)
-    member = Member.objects.filter(conversation=conversation, pk=int(member_id)).first()
+    member = Member.objects.filter(
+        conversation=conversation, pk=form.cleaned_data["member"]
+    ).first()
     if member is None:
         return _after_edit(request, conversation, membership, error="No such speaker here.")
     try:

@@ -193,7 +193,9 @@ def _resolve_messages(conversation_id: int, messages) -> list[int]:
 
 def _follow_from(conversation_id: int, moved: list[int]) -> dict[str, int | None]:
     """Point ``from`` of insights touching ``moved`` messages at the member who now says all of
-    their messages. Returns ``{insight_id: previous from_member_id}`` for the ones changed."""
+    their messages; an insight without a ``from`` keeps none, so a payload never records a null
+    previous member (``SpeakerEdit.member_ids`` reads them as ints).
+    Returns ``{insight_id: previous from_member_id}`` for the ones changed."""
     through = Insight.messages.through
     touched: set[int] = set()
     for chunk in _chunks(moved):
@@ -213,7 +215,7 @@ def _follow_from(conversation_id: int, moved: list[int]) -> dict[str, int | None
         "pk", "from_member_id"
     ):
         sole = speakers[insight_id]
-        if len(sole) == 1 and from_id not in sole:
+        if from_id is not None and len(sole) == 1 and from_id not in sole:
             new = next(iter(sole))
             changed[str(insight_id)] = from_id
             by_new[new].append(insight_id)

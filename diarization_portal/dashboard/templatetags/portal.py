@@ -9,10 +9,10 @@ register = template.Library()
 
 @register.filter
 def clock(seconds) -> str:
-    """Format seconds as ``m:ss`` (or ``h:mm:ss`` from one hour): 75.4 → "1:15"."""
+    """Format seconds as ``m:ss`` (or ``h:mm:ss`` from one hour), rounded: 75.6 → "1:16"."""
     if seconds is None:
         return ""
-    total = int(float(seconds))
+    total = round(float(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
