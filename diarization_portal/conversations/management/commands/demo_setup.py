@@ -19,11 +19,11 @@ from ...models import Conversation, Job
 from ...services.imports import file_import
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-# (file, title, file appended to it as a second recording)
+# (file, title, file appended to it as a second recording); the list page shows the last first.
 DEMO_CONVERSATIONS = [
-    ("weekly-sync.symbl.json", "Weekly product sync", "weekly-sync-part2.srt"),
-    ("customer-call.rttm", "Customer support call (diarization only)", None),
     ("design-review.vtt", "Design review", None),
+    ("customer-call.rttm", "Customer support call (diarization only)", None),
+    ("weekly-sync.symbl.json", "Weekly product sync", "weekly-sync-part2.srt"),
 ]
 
 
