@@ -4,9 +4,35 @@ from __future__ import annotations
 
 from django import forms
 
-from providers.formats import FORMATS
+from providers.formats import ALL_FORMATS
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+FORMAT_LABELS = {
+    "symbl": "Symbl Conversation API JSON",
+    "rttm": "RTTM (diarization only)",
+    "vtt": "WebVTT with voice tags",
+    "srt": "SRT with Name: prefixes",
+    "deepgram": "Deepgram JSON",
+    "assemblyai": "AssemblyAI JSON",
+    "aws": "AWS Transcribe JSON",
+    "elevenlabs": "ElevenLabs Speech-to-Text JSON",
+    "phonexia": "Phonexia speaker diarization JSON",
+    "deepaffects": "DeepAffects diarization webhook JSON",
+    "pvc": "ElevenLabs PVC speaker separation JSON",
+}
+FORMAT_LABELS = {
+    "symbl": "Symbl Conversation API JSON",
+    "rttm": "RTTM (diarization only)",
+    "vtt": "WebVTT with voice tags",
+    "srt": "SRT with Name: prefixes",
+    "deepgram": "Deepgram JSON",
+    "assemblyai": "AssemblyAI JSON",
+    "aws": "AWS Transcribe JSON",
+    "elevenlabs": "ElevenLabs Speech-to-Text JSON",
+    "phonexia": "Phonexia speaker diarization JSON",
+    "deepaffects": "DeepAffects diarization webhook JSON",
+    "pvc": "ElevenLabs PVC speaker separation JSON",
+}
 
 
 class RenameForm(forms.Form):
@@ -42,10 +68,11 @@ class SelectionForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="Symbl JSON, RTTM, WebVTT (voice tags) or SRT (Name: prefixes)"
+        help_text="Symbl JSON, RTTM, WebVTT (voice tags), SRT (Name: prefixes), or the JSON of "
+        "Deepgram, AssemblyAI, AWS Transcribe, ElevenLabs, Phonexia or DeepAffects"
     )
     format = forms.ChoiceField(
-        choices=[("auto", "Detect from content")] + [(f, f.upper()) for f in FORMATS],
+        choices=[("auto", "Detect from content")] + [(f, FORMAT_LABELS[f]) for f in ALL_FORMATS],
         initial="auto",
     )
     title = forms.CharField(max_length=200, required=False, help_text="Default: from the file")

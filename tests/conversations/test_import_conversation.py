@@ -216,3 +216,20 @@ def test_format_flag_overrides_detection(ws):
         run_import(str(SAMPLES / "customer-call.rttm"), "--format", "vtt", "--workspace", ws.slug)
     result = run_import(str(SAMPLES / "customer-call.rttm"), "--format", "rttm", "--title", "Call")
     assert Conversation.objects.get(pk=result["conversation"]).title == "Call"
+
+
+@pytest.mark.parametrize(
+    ("relpath", "members", "messages"),
+    [
+        ("vendor/deepgram/dg_speakers.json", 3, 22),
+        ("vendor/assemblyai/assemblyai_utterances.json", 1, 1),
+        ("vendor/aws-transcribe-call-analytics/example-call.json", 2, 37),
+    ],
+)
+def test_vendor_results_saved_as_files_import_the_same_way(
+    ws, real_data, relpath, members, messages
+):
+    result = run_import(str(real_data / relpath), "--workspace", ws.slug)
+    conv = Conversation.objects.get(pk=result["conversation"])
+    assert (conv.members.count(), conv.messages.count()) == (members, messages)
+    assert all(m.text for m in conv.messages.all())

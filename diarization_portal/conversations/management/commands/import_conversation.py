@@ -13,7 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from diarization_portal.workspaces.models import Workspace
-from providers.formats import FORMATS
+from providers.formats import ALL_FORMATS
 from providers.types import ParseError
 
 from ...models import Conversation
@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", type=Path)
-        parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+        parser.add_argument("--format", default="auto", choices=("auto", *ALL_FORMATS))
         parser.add_argument("--workspace", help="workspace slug (default: the only one)")
         parser.add_argument("--title", help="conversation title (default: from the file)")
         parser.add_argument(
