@@ -51,6 +51,17 @@ PARSERS: dict[str, Callable[[str], Transcript]] = {
     "deepaffects": deepaffects.parse,
     "pvc": elevenlabs_pvc.parse,
 }
+# Parsers of already-decoded JSON, so that auto-detection decodes a large file only once.
+DATA_PARSERS: dict[str, Callable[[Any], Transcript]] = {
+    "symbl": symbl.parse_data,
+    "deepgram": deepgram.parse_data,
+    "assemblyai": assemblyai.parse_data,
+    "aws": aws_transcribe.parse_data,
+    "elevenlabs": elevenlabs_stt.parse_data,
+    "phonexia": phonexia.parse_data,
+    "deepaffects": deepaffects.parse_data,
+    "pvc": elevenlabs_pvc.parse_data,
+}
 EXTENSIONS = {".json": "symbl", ".rttm": "rttm", ".vtt": "vtt", ".webvtt": "vtt", ".srt": "srt"}
 
 _SRT_CUE = re.compile(
@@ -94,7 +105,10 @@ def detect_format(text: str | bytes, filename: str | None = None) -> str:
     line, the first line) when no format matches; bytes are decoded as in :func:`parse`.
     """
     text = to_text(text)
-    data = _load_json(text)
+    return _detect(text, _load_json(text), filename)
+
+
+def _detect(text: str, data: Any, filename: str | None) -> str:
     found = ["symbl"] if _is_symbl(text, data) else []
     if isinstance(data, dict):
         found += [name for name, check in _VENDOR_CHECKS if check(data)]
@@ -121,7 +135,10 @@ def parse(text: str | bytes, *, format: str = "auto", filename: str | None = Non
     try:
         text = to_text(text)
         if format == "auto":
-            format = detect_format(text, filename)
+            data = _load_json(text)
+            format = _detect(text, data, filename)
+            if isinstance(data, dict) and format in DATA_PARSERS:
+                return DATA_PARSERS[format](data)
         if format not in PARSERS:
             raise ParseError(f"unknown format {format!r}; expected 'auto' or one of {ALL_FORMATS}")
         return PARSERS[format](text)
