@@ -20,19 +20,6 @@ FORMAT_LABELS = {
     "deepaffects": "DeepAffects diarization webhook JSON",
     "pvc": "ElevenLabs PVC speaker separation JSON",
 }
-FORMAT_LABELS = {
-    "symbl": "Symbl Conversation API JSON",
-    "rttm": "RTTM (diarization only)",
-    "vtt": "WebVTT with voice tags",
-    "srt": "SRT with Name: prefixes",
-    "deepgram": "Deepgram JSON",
-    "assemblyai": "AssemblyAI JSON",
-    "aws": "AWS Transcribe JSON",
-    "elevenlabs": "ElevenLabs Speech-to-Text JSON",
-    "phonexia": "Phonexia speaker diarization JSON",
-    "deepaffects": "DeepAffects diarization webhook JSON",
-    "pvc": "ElevenLabs PVC speaker separation JSON",
-}
 
 
 class RenameForm(forms.Form):

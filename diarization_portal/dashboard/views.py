@@ -109,6 +109,16 @@ def _after_edit(request: HttpRequest, conversation, membership, *, error: str = 
     return redirect(f"{url}?{urlencode({'page': page})}" if page > 1 else url)
 
 
+def _apply(request: HttpRequest, conversation, membership, operation) -> HttpResponse:
+    """Run ``operation()`` (a speaker service call returning a SpeakerEdit) and answer with
+    its summary, or with the reason it was refused."""
+    try:
+        edit = operation()
+    except speakers.SpeakerOperationError as exc:
+        return _after_edit(request, conversation, membership, error=str(exc))
+    return _after_edit(request, conversation, membership, note=edit.summary)
+
+
 def _form_error(form) -> str:
     return "; ".join(
         f"{'' if field == '__all__' else field + ': '}{' '.join(errors)}"
@@ -126,13 +136,14 @@ def member_rename(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     if not form.is_valid():
         return _after_edit(request, conversation, membership, error=_form_error(form))
     email = form.cleaned_data["email"] if "email" in request.POST else None
-    try:
-        edit = speakers.member_rename(
+    return _apply(
+        request,
+        conversation,
+        membership,
+        lambda: speakers.member_rename(
             member=member, name=form.cleaned_data["name"], email=email, user=request.user
-        )
-    except speakers.SpeakerOperationError as exc:
-        return _after_edit(request, conversation, membership, error=str(exc))
-    return _after_edit(request, conversation, membership, note=edit.summary)
+        ),
+    )
 
 
 @login_required
@@ -146,11 +157,12 @@ def member_merge(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     if not form.is_valid():
         return _after_edit(request, conversation, membership, error=_form_error(form))
     target = targets.get(pk=form.cleaned_data["target"])
-    try:
-        edit = speakers.member_merge(source=source, target=target, user=request.user)
-    except speakers.SpeakerOperationError as exc:
-        return _after_edit(request, conversation, membership, error=str(exc))
-    return _after_edit(request, conversation, membership, note=edit.summary)
+    return _apply(
+        request,
+        conversation,
+        membership,
+        lambda: speakers.member_merge(source=source, target=target, user=request.user),
+    )
 
 
 @login_required
@@ -167,13 +179,14 @@ def messages_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     ).first()
     if member is None:
         return _after_edit(request, conversation, membership, error="No such speaker here.")
-    try:
-        edit = speakers.messages_reassign(
+    return _apply(
+        request,
+        conversation,
+        membership,
+        lambda: speakers.messages_reassign(
             messages=form.cleaned_data["messages"], member=member, user=request.user
-        )
-    except speakers.SpeakerOperationError as exc:
-        return _after_edit(request, conversation, membership, error=str(exc))
-    return _after_edit(request, conversation, membership, note=edit.summary)
+        ),
+    )
 
 
 @login_required
@@ -184,16 +197,17 @@ def messages_split(request: HttpRequest, pk: int) -> HttpResponse:
     form = SelectionForm(request.POST)
     if not form.is_valid():
         return _after_edit(request, conversation, membership, error=_form_error(form))
-    try:
-        edit, _ = speakers.messages_split(
+    return _apply(
+        request,
+        conversation,
+        membership,
+        lambda: speakers.messages_split(
             conversation=conversation,
             messages=form.cleaned_data["messages"],
             name=form.cleaned_data["name"],
             user=request.user,
-        )
-    except speakers.SpeakerOperationError as exc:
-        return _after_edit(request, conversation, membership, error=str(exc))
-    return _after_edit(request, conversation, membership, note=edit.summary)
+        )[0],
+    )
 
 
 @login_required
