@@ -11,6 +11,7 @@ to detect the format from the content and dispatch::
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -112,8 +113,9 @@ def _detect(text: str, data: Any, filename: str | None) -> str:
     found = ["symbl"] if _is_symbl(text, data) else []
     if isinstance(data, dict):
         found += [name for name, check in _VENDOR_CHECKS if check(data)]
-    checks = (("rttm", _is_rttm), ("vtt", _is_vtt), ("srt", _is_srt))
-    found += [name for name, check in checks if check(text)]
+    if not isinstance(data, (dict, list)):  # valid JSON is none of the line formats
+        checks = (("rttm", _is_rttm), ("vtt", _is_vtt), ("srt", _is_srt))
+        found += [name for name, check in checks if check(text)]
     if found:
         by_extension = EXTENSIONS.get(os.path.splitext(filename or "")[1].lower())
         return by_extension if by_extension in found else found[0]
@@ -241,8 +243,9 @@ _VENDOR_CHECKS: tuple[tuple[str, Callable[[dict], bool]], ...] = (
 
 def _significant_lines(text: str) -> list[tuple[int, list[str]]]:
     lines = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        fields = line.split()
+    # Read lines lazily: a large JSON file must not be split whole just to look at its start.
+    for number, line in enumerate(io.StringIO(text), start=1):
+        fields = line.split(maxsplit=rttm.MIN_SPEAKER_FIELDS + 2)
         if fields and not fields[0].startswith(";;"):
             lines.append((number, fields))
             if len(lines) >= _RTTM_LINES_CHECKED:

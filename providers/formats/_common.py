@@ -62,6 +62,8 @@ class SpeakerTable:
         """Register (or complete) the speaker ``label`` on ``channel`` and return it."""
         key = (label, channel)
         old = self._speakers.get(key)
+        if old is not None and (old.name or not name) and (old.email or not email):
+            return old  # nothing new: the usual case, once per utterance
         if old is None:
             new = Speaker(label=label, channel=channel, name=name, email=email)
         else:

@@ -156,6 +156,17 @@ def _utterance(msg: Any, path: str, base: datetime | None, people: _People) -> U
     label = people.label(msg.get("from"), f"{path}.from", anonymous=UNKNOWN_LABEL)
     offset = _number(msg, "timeOffset", path)
     duration = _number(msg, "duration", path)
+    if offset is not None and duration is not None:
+        # timeOffset + duration say it all; the ISO stamps are only type-checked.
+        _string(msg, "startTime", path)
+        _string(msg, "endTime", path)
+        return Utterance(
+            speaker_label=label or UNKNOWN_LABEL,
+            start=offset,
+            end=offset + duration,
+            text=text,
+            external_id=_ident(msg, "id", path) or None,
+        )
     start_stamp = _time(_string(msg, "startTime", path), f"{path}.startTime")
     end_stamp = _time(_string(msg, "endTime", path), f"{path}.endTime")
     if offset is not None:
