@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    """A fresh Chromium page (1440×1000). Screenshots go to ``test-artifacts/``."""
+    """A fresh Chromium page (1440 x 1000). Screenshots go to ``test-artifacts/``."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
