@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_q",
     "diarization_portal.workspaces",
     "diarization_portal.conversations",
+    "diarization_portal.sync",
     "diarization_portal.dashboard",
 ]
 
@@ -135,6 +136,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Uploaded transcripts are parsed in memory; 50 MB covers a 4 h Symbl JSON with words.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# Absolute URL vendors reach the portal at (webhooks); blank = no webhooks, polling only.
+PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "").rstrip("/")
 
 REDIS_URL = os.getenv("REDIS_URL", "")
 Q_CLUSTER = {

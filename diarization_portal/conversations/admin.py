@@ -38,9 +38,16 @@ class JobAdmin(admin.ModelAdmin):
     list_display = ["pk", "conversation", "kind", "state", "attempts", "created_at", "finished_at"]
     list_filter = ["kind", "state"]
     search_fields = ["vendor_job_id", "source_name", "conversation__title", "error_message"]
-    readonly_fields = ["vendor_job_id", "source_sha256", "created_at", "updated_at"]
+    readonly_fields = [
+        "vendor_job_id",
+        "vendor_conversation_id",
+        "source_sha256",
+        "submitted_at",
+        "created_at",
+        "updated_at",
+    ]
     list_select_related = ["conversation"]
-    raw_id_fields = ["conversation"]
+    raw_id_fields = ["conversation", "account"]
 
 
 @admin.register(Member)

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from diarization_portal.sync.services import members_changed
+
 from ..models import EditOp, Insight, Member, Message, SpeakerEdit
 
 # SQLite accepts 32,766 bound parameters per statement; stay well below.
@@ -65,13 +67,15 @@ def _require_live(member: Member) -> None:
 
 
 def _record(conversation_id: int, user, op: str, summary: str, payload: dict) -> SpeakerEdit:
-    return SpeakerEdit.objects.create(
+    edit = SpeakerEdit.objects.create(
         conversation_id=conversation_id,
         user=user if user is not None and user.is_authenticated else None,
         op=op,
         summary=summary[:300],
         payload=payload,
     )
+    members_changed(edit=edit)  # vendor members: mark pending, push after commit
+    return edit
 
 
 def _move(model, field: str, ids: list[int], to_member_id: int | None) -> None:
@@ -346,4 +350,5 @@ def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
         undone_at=timezone.now(), undone_by=user if user and user.is_authenticated else None
     )
     edit.refresh_from_db()
+    members_changed(edit=edit)
     return edit

@@ -1,0 +1,1 @@
+"""Vendor sync: provider accounts, job submit/poll/import, webhooks, member pushes (DESIGN §4)."""

@@ -1,0 +1,145 @@
+"""Provider accounts: one vendor login of a workspace (DESIGN §2, ``ProviderAccount``).
+
+Secrets (API keys, app secrets, the ElevenLabs webhook secret) are **write-only**: they are
+``editable=False`` so no ModelForm or admin page renders them, ``__str__``/``__repr__`` never
+include them, and the vendor clients redact them from every error message
+(:mod:`providers.http`). They are stored as plain JSON in the database: whoever can read the
+database can read them.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+
+from diarization_portal.conversations.models import Vendor
+from diarization_portal.workspaces.models import Workspace
+from providers import deepaffects, elevenlabs, symbl
+
+#: Vendors an account can belong to: every :class:`Vendor` but file imports.
+ACCOUNT_VENDORS = [(value, label) for value, label in Vendor.choices if value != Vendor.FILE]
+
+#: Secret names each vendor's client needs (vendor-apis.md 1.1, 2, 3, 4).
+SECRET_NAMES: dict[str, tuple[str, ...]] = {
+    Vendor.SYMBL: ("app_id", "app_secret"),
+    Vendor.ELEVENLABS: ("api_key",),
+    Vendor.PHONEXIA: ("api_key",),
+    Vendor.DEEPAFFECTS: ("api_key",),
+}
+#: Secrets an account cannot work without (Phonexia's auth scheme is unconfirmed: optional).
+REQUIRED_SECRETS: dict[str, tuple[str, ...]] = {
+    Vendor.SYMBL: ("app_id", "app_secret"),
+    Vendor.ELEVENLABS: ("api_key",),
+    Vendor.PHONEXIA: (),
+    Vendor.DEEPAFFECTS: ("api_key",),
+}
+DEFAULT_BASE_URLS = {
+    Vendor.SYMBL: symbl.BASE_URL,
+    Vendor.DEEPAFFECTS: deepaffects.BASE_URL,
+    Vendor.ELEVENLABS: elevenlabs.REGIONS["default"],
+}
+_url = URLValidator(schemes=["http", "https"])
+
+
+class ProviderAccount(models.Model):
+    """A workspace's credentials for one vendor.
+
+    ``base_url``: for ElevenLabs a region key of :data:`providers.elevenlabs.REGIONS`
+    (``"default"``, ``"us"``, ``"eu-residency"``…; blank = default); for Phonexia the server
+    URL (``https://host:port``, required); for Symbl and DeepAffects blank (the vendor's URL)
+    or an override. ``secrets``: ``{name: value}`` with the names of :data:`SECRET_NAMES`;
+    set them with :meth:`set_secrets`, read them with :meth:`secret`. ``webhook_secret``: the
+    ElevenLabs STT webhook signing secret (section 2.2).
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="provider_accounts"
+    )
+    vendor = models.CharField(max_length=16, choices=ACCOUNT_VENDORS)
+    label = models.CharField(max_length=120)
+    base_url = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="ElevenLabs: a region (default, us, eu-residency, in-residency, "
+        "sg-residency). Phonexia: the server URL. Others: blank for the vendor's URL.",
+    )
+    secrets = models.JSONField(default=dict, blank=True, editable=False)
+    webhook_secret = models.CharField(max_length=200, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["workspace", "label", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "label"], name="uniq_account_label")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_vendor_display()})"
+
+    def __repr__(self) -> str:
+        return (
+            f"<ProviderAccount {self.pk}: {self.vendor} {self.label!r} "
+            f"workspace={self.workspace_id}>"
+        )
+
+    # -- secrets ----------------------------------------------------------------------------
+
+    def secret(self, name: str) -> str:
+        """The stored value of secret ``name`` (``""`` when unset)."""
+        value = (self.secrets or {}).get(name)
+        return value if isinstance(value, str) else ""
+
+    def set_secrets(self, **values: str | None) -> list[str]:
+        """Store the non-blank ``values`` (blank or ``None`` keeps the stored value) and
+        return the names changed. Does not save. Raises ValueError for a name the vendor
+        does not use (``webhook_secret`` is a field of its own; set it directly)."""
+        allowed = SECRET_NAMES.get(self.vendor, ())
+        changed = []
+        current = dict(self.secrets or {})
+        for name, value in values.items():
+            if name not in allowed:
+                raise ValueError(f"{self.get_vendor_display()} accounts have no {name!r} secret")
+            if value and value.strip() and current.get(name) != value.strip():
+                current[name] = value.strip()
+                changed.append(name)
+        self.secrets = current
+        return changed
+
+    def missing_secrets(self) -> list[str]:
+        """Names of the required secrets not stored yet."""
+        return [n for n in REQUIRED_SECRETS.get(self.vendor, ()) if not self.secret(n)]
+
+    @property
+    def has_secrets(self) -> bool:
+        """True when every required secret is stored (values are never shown)."""
+        return not self.missing_secrets()
+
+    # -- endpoints --------------------------------------------------------------------------
+
+    @property
+    def resolved_base_url(self) -> str:
+        """The URL the client talks to: ``base_url`` resolved through the ElevenLabs regions,
+        else the vendor default when blank."""
+        if self.vendor == Vendor.ELEVENLABS:
+            return elevenlabs.REGIONS.get(self.base_url or "default", self.base_url)
+        return (self.base_url or DEFAULT_BASE_URLS.get(self.vendor, "")).rstrip("/")
+
+    def clean(self) -> None:
+        """Validate ``base_url`` for the vendor. Raises ValidationError on ``base_url``."""
+        super().clean()
+        value = (self.base_url or "").strip()
+        self.base_url = value
+        if self.vendor == Vendor.ELEVENLABS:
+            if value and value not in elevenlabs.REGIONS:
+                regions = ", ".join(elevenlabs.REGIONS)
+                raise ValidationError({"base_url": f"Choose a region: {regions}."})
+            return
+        if self.vendor == Vendor.PHONEXIA and not value:
+            raise ValidationError({"base_url": "Phonexia needs the server URL."})
+        if value:
+            try:
+                _url(value)
+            except ValidationError:
+                raise ValidationError({"base_url": "Enter an http(s) URL."}) from None

@@ -1,0 +1,47 @@
+"""Vendor sync services (DESIGN §4): create, submit, poll, import, fail, webhook, push.
+
+Job states: ``queued → submitted → processing → importing → done``, or ``failed`` / ``rejected``.
+
+Vendor calls never run inside a database transaction (an upload can take minutes and SQLite
+would hold its write lock all along). A service first **claims** the job with one conditional
+UPDATE (expected state and ``next_check_at`` due; sets ``next_check_at = now + lease``), calls
+the vendor, then writes the outcome atomically. The lease keeps a duplicate task or the sweeper
+off the job; when a worker dies the lease runs out and the sweeper tries again. Tasks
+(:mod:`diarization_portal.sync.tasks`) are enqueued with ``transaction.on_commit`` and take
+primary keys.
+
+A vendor failure only ever changes the job row (or a member's ``sync_state``/``sync_error``):
+never conversation data or what people edited.
+"""
+
+from ._queue import TASKS, enqueue
+from .jobs import (
+    MAX_ATTEMPTS,
+    JobInputError,
+    backoff,
+    job_create,
+    job_fail,
+    job_poll,
+    job_submit,
+)
+from .members import member_push, members_changed
+from .results import job_import, job_webhook, jobs_due, jobs_sweep, result_key
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "TASKS",
+    "JobInputError",
+    "backoff",
+    "enqueue",
+    "job_create",
+    "job_fail",
+    "job_import",
+    "job_poll",
+    "job_submit",
+    "job_webhook",
+    "jobs_due",
+    "jobs_sweep",
+    "member_push",
+    "members_changed",
+    "result_key",
+]

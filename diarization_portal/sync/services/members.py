@@ -1,0 +1,66 @@
+"""Pushing speaker edits back to the vendor (DESIGN §3, §4): Symbl members, PVC selection."""
+
+from __future__ import annotations
+
+from diarization_portal.conversations.models import EditOp, Job, Member, SpeakerEdit, SyncState
+from providers.types import ProviderError
+
+from .. import vendors
+from ..clients import client_for
+from ._queue import enqueue
+from .jobs import _as_error
+
+PUSH_OPS = frozenset({EditOp.RENAME, EditOp.MERGE})
+
+
+def members_changed(*, edit: SpeakerEdit) -> None:
+    """Hook of the speaker services: after a rename or merge (or its undo), mark the
+    changed members that exist at a vendor (``sync_state`` not ``local``) ``pending`` and
+    enqueue their push after commit. One query for members that are local only."""
+    if edit.op not in PUSH_OPS:
+        return
+    ids = list(
+        Member.objects.filter(pk__in=edit.member_ids())
+        .exclude(sync_state=SyncState.LOCAL)
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return
+    Member.objects.filter(pk__in=ids).update(sync_state=SyncState.PENDING, sync_error="")
+    for pk in sorted(ids):
+        enqueue("push_member", pk)
+
+
+def member_push(*, member_id: int) -> Member:
+    """Push a pending member to the vendor of its conversation (:func:`vendors.push`:
+    Symbl members PUT, ElevenLabs PVC selected speakers), then ``pending → synced``, or
+    ``failed`` with the vendor's reason in ``sync_error``. Only the member's sync fields
+    change; ``synced`` is set only if the member was not edited again meanwhile."""
+    member = Member.objects.get(pk=member_id)
+    if member.sync_state in (SyncState.LOCAL, SyncState.SYNCED):
+        return member
+    job = (
+        Job.objects.filter(conversation_id=member.conversation_id, account__isnull=False)
+        .select_related("account", "conversation")
+        .order_by("-pk")
+        .first()
+    )
+    try:
+        if job is None:
+            raise ProviderError(
+                "no provider account for this conversation", error_type="no_account"
+            )
+        vendors.push(member, job, client_for(job.account))
+    except (ProviderError, ValueError, TypeError) as err:
+        Member.objects.filter(pk=member.pk, sync_state=SyncState.PENDING).update(
+            sync_state=SyncState.FAILED, sync_error=str(_as_error(err))[:2000]
+        )
+        return Member.objects.get(pk=member.pk)
+    Member.objects.filter(
+        pk=member.pk,
+        sync_state=SyncState.PENDING,
+        name=member.name,
+        email=member.email,
+        merged_into_id=member.merged_into_id,
+    ).update(sync_state=SyncState.SYNCED, sync_error="")
+    return Member.objects.get(pk=member.pk)

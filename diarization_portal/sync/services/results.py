@@ -1,0 +1,150 @@
+"""Importing finished vendor results, the sweeper and webhooks (DESIGN §4)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from diarization_portal.conversations.models import (
+    Conversation,
+    Job,
+    JobKind,
+    JobState,
+    Member,
+    Message,
+    SyncState,
+)
+from diarization_portal.conversations.services.imports import ImportRejected, transcript_import
+from providers.formats._common import UNKNOWN_LABEL
+from providers.types import ProviderError, Transcript
+
+from .. import vendors
+from ._queue import enqueue
+from .jobs import (
+    ACTIVE,
+    FINISHED,
+    POLLING,
+    SWEEP_BATCH,
+    TASK_FOR_STATE,
+    _as_error,
+    _claim,
+    _client,
+    _resubmit,
+    job_fail,
+)
+
+
+def result_key(job: Job) -> str:
+    """Stable hex SHA-256 naming the job's result for :func:`transcript_import` (message ids
+    and member scope), so importing the same result again changes nothing."""
+    return hashlib.sha256(f"sync-job:{job.webhook_token}".encode()).hexdigest()
+
+
+def job_import(*, job_id: int) -> Job | None:
+    """Fetch the finished result and upsert it into the job's conversation
+    (:func:`transcript_import`, idempotent; names people set are never overwritten), then
+    ``importing → done``. Fetch failures go through :func:`job_fail`; a result the import
+    refuses fails the job and writes nothing. Returns ``None`` when not due/importing.
+    """
+    job = _claim(job_id, [JobState.IMPORTING], "import")
+    if job is None:
+        return None
+    try:
+        transcript = vendors.fetch(job, _client(job))
+    except vendors.Resubmit as reason:
+        return _resubmit(job, str(reason))
+    except (ProviderError, ValueError) as err:
+        return job_fail(job=job, error=_as_error(err))
+    try:
+        return _store(job.pk, transcript)
+    except ImportRejected as err:
+        error = ProviderError(f"the vendor result cannot be imported: {err}", error_type="import")
+        return job_fail(job=job, error=error)
+
+
+@transaction.atomic
+def _store(job_id: int, transcript: Transcript) -> Job:
+    job = Job.objects.select_for_update().select_related("account").get(pk=job_id)
+    if job.state != JobState.IMPORTING:
+        return job
+    conversation = Conversation.objects.select_related("workspace").get(pk=job.conversation_id)
+    first_import = not job.messages.exists()
+    if job.kind == JobKind.APPEND and not transcript.global_speaker_ids and first_import:
+        # An appended recording's own times follow what the conversation held so far.
+        end = Message.objects.filter(conversation=conversation).aggregate(e=Max("end"))["e"]
+        job.time_offset = end or 0.0
+        Job.objects.filter(pk=job.pk).update(time_offset=job.time_offset)
+    key = result_key(job)
+    transcript_import(
+        workspace=conversation.workspace,
+        transcript=transcript,
+        source_name=job.source_name or f"{conversation.vendor} job {job.pk}",
+        sha256=key,
+        into=conversation,
+        job=job,
+    )
+    if vendors.pushable(job):  # these members exist at the vendor: edits can be pushed
+        scope = "" if transcript.global_speaker_ids else key[:16]  # as transcript_import
+        Member.objects.filter(
+            conversation=conversation,
+            label_scope=scope,
+            vendor_label__in=[s.label for s in transcript.speakers if s.label != UNKNOWN_LABEL],
+            sync_state=SyncState.LOCAL,
+        ).update(sync_state=SyncState.SYNCED)
+    Conversation.objects.filter(pk=conversation.pk, source_format="").update(
+        source_format=transcript.source[:16]
+    )
+    if transcript.language and not conversation.language:
+        Conversation.objects.filter(pk=conversation.pk).update(language=transcript.language[:16])
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.DONE, finished_at=now, next_check_at=None, error_type="", error_message=""
+    )
+    return Job.objects.get(pk=job.pk)
+
+
+# -- sweeper and webhooks -------------------------------------------------------------------
+
+
+def jobs_due(*, now=None) -> QuerySet[Job]:
+    """Vendor jobs the sweeper should look at: unfinished, with ``next_check_at`` passed (or
+    unset), oldest first, at most ``SWEEP_BATCH``."""
+    now = now or timezone.now()
+    return (
+        Job.objects.filter(kind__in=[JobKind.PROCESS, JobKind.APPEND], state__in=ACTIVE)
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .order_by("next_check_at", "pk")[:SWEEP_BATCH]
+    )
+
+
+def jobs_sweep(*, now=None) -> int:
+    """Enqueue the next step of every due job (queued → submit, submitted/processing → poll,
+    importing → import) and return how many were enqueued. A duplicate is harmless: each
+    step claims its job first."""
+    due = list(jobs_due(now=now).values_list("pk", "state"))
+    for pk, state in due:
+        enqueue(TASK_FOR_STATE[state], pk)
+    return len(due)
+
+
+@transaction.atomic
+def job_webhook(*, job_id: int, payload: dict | None = None) -> bool:
+    """A vendor called back for ``job_id``: keep ``payload`` when the result only travels in
+    the webhook body (DeepAffects, ElevenLabs STT without a transcription id), make a
+    polling job due now and enqueue the same poll the sweeper would. A queued job (submit in
+    flight) only keeps the payload. Returns False (nothing done) for a finished job."""
+    job = Job.objects.select_for_update().get(pk=job_id)
+    if job.state in FINISHED or job.state == JobState.IMPORTING:
+        return False
+    fields: dict = {}
+    if payload is not None:
+        fields["result_payload"] = payload
+    if job.state in POLLING:
+        fields["next_check_at"] = timezone.now()
+        enqueue("poll_job", job.pk)
+    if fields:
+        Job.objects.filter(pk=job.pk).update(**fields)
+    return True

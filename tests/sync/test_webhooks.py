@@ -1,0 +1,226 @@
+"""Webhook views: tokens, bodies, signatures; they only enqueue the fetch a poll would."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from diarization_portal.conversations.models import Job, JobState
+from diarization_portal.sync import services, vendors
+
+from .conftest import SECRETS, make_account, recorded
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def csrf_client():
+    return Client(enforce_csrf_checks=True)
+
+
+def post(client, url: str, body, **headers):
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.post(url, data, content_type="application/json", headers=headers)
+
+
+def polling(job: Job, **fields) -> Job:
+    """Put ``job`` in ``submitted`` with a poll due in a minute."""
+    fields = {
+        "state": JobState.SUBMITTED,
+        "next_check_at": timezone.now() + timezone.timedelta(minutes=1),
+        **fields,
+    }
+    Job.objects.filter(pk=job.pk).update(**fields)
+    return Job.objects.get(pk=job.pk)
+
+
+def make_job(workspace, vendor: str, tasks, **options) -> Job:
+    account = make_account(workspace, vendor)
+    job = services.job_create(
+        account=account, source_url="https://media.example.org/a.flac", options=options
+    )
+    tasks.take()
+    return job
+
+
+# -- Symbl ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def symbl_job(workspace, tasks):
+    return polling(make_job(workspace, "symbl", tasks), vendor_job_id="job-1")
+
+
+def test_symbl_webhook_makes_the_job_due_and_enqueues_a_poll(symbl_job, tasks, csrf_client):
+    url = f"/webhooks/symbl/{symbl_job.webhook_token}/"
+    response = post(csrf_client, url, {"jobId": "job-1", "status": "completed"})
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert tasks.calls == [("poll_job", (symbl_job.pk,))]
+    job = Job.objects.get(pk=symbl_job.pk)
+    assert job.state == JobState.SUBMITTED  # the webhook itself decides nothing
+    assert job.next_check_at <= timezone.now()
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 43])
+def test_symbl_unknown_token_is_404(symbl_job, tasks, client, token):
+    assert post(client, f"/webhooks/symbl/{token}/", {"jobId": "job-1"}).status_code == 404
+    assert tasks.calls == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", {"status": "completed"}, {"jobId": 3}])
+def test_symbl_bad_body_is_400(symbl_job, tasks, client, body):
+    assert post(client, f"/webhooks/symbl/{symbl_job.webhook_token}/", body).status_code == 400
+    assert tasks.calls == []
+
+
+def test_symbl_other_job_id_is_404(symbl_job, client):
+    url = f"/webhooks/symbl/{symbl_job.webhook_token}/"
+    assert post(client, url, {"jobId": "job-2", "status": "completed"}).status_code == 404
+
+
+def test_webhooks_are_post_only(symbl_job, client):
+    assert client.get(f"/webhooks/symbl/{symbl_job.webhook_token}/").status_code == 405
+
+
+def test_a_token_only_works_for_its_own_vendor(workspace, tasks, client):
+    job = make_job(workspace, "deepaffects", tasks, encoding="FLAC", sample_rate=16000)
+    url = f"/webhooks/symbl/{job.webhook_token}/"
+    assert post(client, url, {"jobId": "a", "status": "completed"}).status_code == 404
+
+
+def test_a_webhook_for_a_finished_job_is_accepted_and_ignored(symbl_job, tasks, client):
+    Job.objects.filter(pk=symbl_job.pk).update(state=JobState.DONE)
+    url = f"/webhooks/symbl/{symbl_job.webhook_token}/"
+    assert post(client, url, {"jobId": "job-1", "status": "completed"}).status_code == 200
+    assert tasks.calls == []
+
+
+# -- DeepAffects ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def da_job(workspace, tasks):
+    job = make_job(workspace, "deepaffects", tasks, encoding="FLAC", sample_rate=16000)
+    return polling(job, vendor_job_id=vendors.deepaffects_request_id(job))
+
+
+def da_body(job: Job, **changes) -> dict:
+    return {**recorded("deepaffects", "webhook.json"), "request_id": job.vendor_job_id, **changes}
+
+
+def test_deepaffects_webhook_keeps_the_result_and_enqueues_a_poll(da_job, tasks, csrf_client):
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(csrf_client, url, da_body(da_job)).status_code == 200
+    assert Job.objects.get(pk=da_job.pk).result_payload == da_body(da_job)
+    assert tasks.calls == [("poll_job", (da_job.pk,))]
+
+
+def test_deepaffects_unknown_token_is_404(da_job, client):
+    assert post(client, "/webhooks/deepaffects/unknown/", da_body(da_job)).status_code == 404
+
+
+def test_deepaffects_unknown_request_id_is_404(da_job, tasks, client):
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    body = da_body(da_job, request_id="8c0a7f52-91d4-4c1e-b1b3-0d6a5c2e9f10")
+    assert post(client, url, body).status_code == 404
+    assert Job.objects.get(pk=da_job.pk).result_payload is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"response": None}, {"response": {"segments": [{"start": 0, "end": 1}]}}, {"request_id": ""}],
+)
+def test_deepaffects_bad_body_is_400(da_job, tasks, client, change):
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, da_body(da_job, **change)).status_code == 400
+    assert Job.objects.get(pk=da_job.pk).result_payload is None and tasks.calls == []
+
+
+def test_deepaffects_result_during_submit_is_kept_without_waking(da_job, tasks, client):
+    Job.objects.filter(pk=da_job.pk).update(state=JobState.QUEUED)  # submit still in flight
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, da_body(da_job)).status_code == 200
+    job = Job.objects.get(pk=da_job.pk)
+    assert job.result_payload is not None and job.next_check_at > timezone.now()
+    assert tasks.calls == []
+
+
+# -- ElevenLabs -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def el_job(workspace, tasks):
+    return polling(make_job(workspace, "elevenlabs", tasks), vendor_job_id="req_1a2b")
+
+
+def signed(body: bytes, secret: str = SECRETS["webhook_secret"], at: int | None = None) -> str:
+    at = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={at},v0={digest}"
+
+
+def el_post(client, job: Job, body: bytes, signature: str | None):
+    headers = {"ElevenLabs-Signature": signature} if signature else {}
+    return post(client, f"/webhooks/elevenlabs/{job.account_id}/", body, **headers)
+
+
+def event(**data) -> bytes:
+    body = recorded("elevenlabs", "stt_webhook_event.json")
+    body["data"].update(data)
+    return json.dumps(body).encode()
+
+
+def test_elevenlabs_signed_webhook_enqueues_a_poll(el_job, tasks, csrf_client):
+    body = event()
+    assert el_post(csrf_client, el_job, body, signed(body)).status_code == 200
+    assert tasks.calls == [("poll_job", (el_job.pk,))]
+    # Without a transcription id to fetch, the signed transcript is kept for the import.
+    assert Job.objects.get(pk=el_job.pk).result_payload["data"]["request_id"] == "req_1a2b"
+
+
+def test_elevenlabs_with_a_transcription_id_keeps_nothing(el_job, tasks, client):
+    Job.objects.filter(pk=el_job.pk).update(vendor_conversation_id="tr_9f2c")
+    body = event()
+    assert el_post(client, el_job, body, signed(body)).status_code == 200
+    assert Job.objects.get(pk=el_job.pk).result_payload is None
+
+
+def test_elevenlabs_finds_the_job_by_our_metadata(el_job, tasks, client):
+    Job.objects.filter(pk=el_job.pk).update(vendor_job_id="")  # webhook before submit saved
+    body = event(request_id="req_other", webhook_metadata={"portal_job_id": el_job.pk})
+    assert el_post(client, el_job, body, signed(body)).status_code == 200
+    assert Job.objects.get(pk=el_job.pk).result_payload is not None
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        None,
+        "garbage",
+        signed(b"another body"),
+        signed(event(), secret="wrong-secret"),
+        signed(event(), at=int(time.time()) - 3600),
+    ],
+)
+def test_elevenlabs_bad_signature_is_401(el_job, tasks, client, signature):
+    assert el_post(client, el_job, event(), signature).status_code == 401
+    assert tasks.calls == [] and Job.objects.get(pk=el_job.pk).result_payload is None
+
+
+def test_elevenlabs_signed_but_not_json_is_400(el_job, client):
+    assert el_post(client, el_job, b"oops", signed(b"oops")).status_code == 400
+
+
+def test_elevenlabs_unknown_account_or_job_is_404(el_job, client):
+    body = event(request_id="req_unknown")
+    assert el_post(client, el_job, body, signed(body)).status_code == 404
+    response = post(
+        client, "/webhooks/elevenlabs/999999/", event(), **{"ElevenLabs-Signature": signed(event())}
+    )
+    assert response.status_code == 404
