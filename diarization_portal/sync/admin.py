@@ -19,6 +19,19 @@ SECRET_FIELDS = {
 KEEP = "Write-only. Leave blank to keep the stored value."
 
 
+def _secret_field(
+    name: str, *, autocomplete: str = "new-password", help_text: str = KEEP
+) -> forms.CharField:
+    """A write-only password input for the secret ``name`` (never renders a stored value)."""
+    return forms.CharField(
+        label=SECRET_FIELDS[name],
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": autocomplete}),
+        help_text=help_text,
+    )
+
+
 class ProviderAccountForm(forms.ModelForm):
     """The account's editable fields plus one write-only password input per secret.
 
@@ -27,34 +40,13 @@ class ProviderAccountForm(forms.ModelForm):
     vendor's secrets when none is stored yet.
     """
 
-    app_id = forms.CharField(
-        label=SECRET_FIELDS["app_id"],
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=KEEP,
-    )
-    app_secret = forms.CharField(
-        label=SECRET_FIELDS["app_secret"],
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=KEEP,
-    )
-    api_key = forms.CharField(
-        label=SECRET_FIELDS["api_key"],
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=KEEP,
-    )
+    app_id = _secret_field("app_id", autocomplete="off")
+    app_secret = _secret_field("app_secret")
+    api_key = _secret_field("api_key")
     # Not called ``webhook_secret``: the admin refuses form fields named like a model field
     # that is not editable.
-    webhook_signing_secret = forms.CharField(
-        label=SECRET_FIELDS["webhook_signing_secret"],
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    webhook_signing_secret = _secret_field(
+        "webhook_signing_secret",
         help_text=KEEP + " Verifies the ElevenLabs-Signature of speech-to-text webhooks.",
     )
 
