@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import requests
-import responses
 from responses import matchers
 
 from providers.deepaffects import DeepAffectsClient, webhook_to_transcript
-from providers.types import ParseError, ProviderError, Speaker, Utterance
+from providers.types import ParseError, Speaker, Utterance
+from tests.providers._support import raised
 
 RECORDED = Path(__file__).parent / "recorded" / "deepaffects"
 BASE = "https://proxy.api.deepaffects.com"
@@ -30,18 +30,6 @@ def recorded(name: str):
 @pytest.fixture
 def client():
     return DeepAffectsClient(API_KEY)
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-def raised(call) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        call()
-    return info.value
 
 
 def submit(client, **kwargs):

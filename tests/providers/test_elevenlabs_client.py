@@ -21,6 +21,7 @@ from providers.elevenlabs import (
     verify_webhook,
 )
 from providers.types import ParseError, ProviderError, Speaker, Utterance
+from tests.providers._support import raised
 
 RECORDED = Path(__file__).parent / "recorded" / "elevenlabs"
 API_KEY = "sk_live_9f8e7d6c5b4a39281706"
@@ -37,18 +38,6 @@ def recorded(name: str):
 @pytest.fixture
 def client():
     return ElevenLabsClient(API_KEY)
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-def raised(call) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        call()
-    return info.value
 
 
 # -- client setup ----------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import requests
-import responses
 from responses import matchers
 
 from providers.phonexia import PhonexiaClient, PhonexiaTask, result_to_transcript
-from providers.types import ParseError, ProviderError, Speaker, Utterance
+from providers.types import ParseError, Speaker, Utterance
+from tests.providers._support import raised
 
 RECORDED = Path(__file__).parent / "recorded" / "phonexia"
 BASE = "https://phonexia.example:8443"
@@ -29,18 +29,6 @@ def recorded(name: str):
 @pytest.fixture
 def client():
     return PhonexiaClient(BASE + "/", api_key=API_KEY)
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-def raised(call) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        call()
-    return info.value
 
 
 # -- start (3.1) -----------------------------------------------------------------------------
