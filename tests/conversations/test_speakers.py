@@ -729,6 +729,24 @@ def test_undo_conflicts_with_later_edit_of_same_members(conv):
     assert snapshot(conv) == original
 
 
+def test_undo_of_rename_refuses_to_give_back_an_email_another_member_took(conv):
+    a, b, _ = members_of(conv)
+    member_rename(member=a, name=a.name, email="ada@example.com")
+    change = member_rename(member=Member.objects.get(pk=a.pk), name=a.name, email="ada@work.org")
+    taken = member_rename(member=b, name=b.name, email="ada@example.com")
+    assert Member.objects.get(pk=b.pk).merged_into_id is None  # nobody held it: no merge
+    before = snapshot(conv)
+
+    with pytest.raises(UndoConflict, match=r"ada@example\.com"):
+        edit_undo(edit=change)
+
+    assert snapshot(conv) == before
+    assert SpeakerEdit.objects.get(pk=change.pk).undone_at is None
+    edit_undo(edit=taken)
+    edit_undo(edit=change)
+    assert Member.objects.get(pk=a.pk).email == "ada@example.com"
+
+
 def test_undo_conflicts_when_later_reassign_moved_merged_messages(conv):
     a, b, c = members_of(conv)
     original = snapshot(conv)

@@ -313,11 +313,30 @@ def blocking_edits(edit: SpeakerEdit) -> list[SpeakerEdit]:
 
 
 @transaction.atomic
+def _check_email_free(conversation_id: int, member_id: int, email: str) -> None:
+    """Refuse to give back ``email`` when another live member of the conversation holds it
+    now: two live members never share an email (the merge-by-email rule would be ambiguous).
+    Raises :class:`UndoConflict` (with no blocking edit: the holder may be an import)."""
+    if not email:
+        return
+    holder = (
+        Member.objects.live()
+        .filter(conversation_id=conversation_id, email__iexact=email)
+        .exclude(pk=member_id)
+        .first()
+    )
+    if holder is not None:
+        raise UndoConflict(
+            f"{holder.name} now has the email {email}; change that first", blocking=[]
+        )
+
+
 def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
     """Restore exactly what ``edit`` changed and mark it undone.
 
     Raises :class:`SpeakerOperationError` when it is already undone and :class:`UndoConflict`
-    when a later active edit changed the same members (undo that one first).
+    when a later active edit changed the same members (undo that one first), or when undoing
+    a rename would give back an email another live member holds now.
     """
     edit = SpeakerEdit.objects.select_for_update().get(pk=edit.pk)
     if edit.is_undone:
@@ -328,6 +347,7 @@ def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
     _lock_members(edit.conversation_id, edit.member_ids())
     p = edit.payload
     if edit.op == EditOp.RENAME:
+        _check_email_free(edit.conversation_id, p["member"], p["before"].get("email") or "")
         Member.objects.filter(pk=p["member"]).update(**p["before"])
     elif edit.op == EditOp.MERGE:
         Member.objects.filter(pk=p["source"]).update(merged_into=None)
