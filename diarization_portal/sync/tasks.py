@@ -4,32 +4,60 @@ They are enqueued by :func:`diarization_portal.sync.services.enqueue` (``async_t
 ``transaction.on_commit``) and by the ``sweep_due_jobs`` schedule, which the data migration
 ``sync/0002_sweep_schedule`` creates to run every minute. Each returns a short text that
 django-q2 stores as the task result (the job state, or what the sweeper enqueued).
-An unexpected exception is left to django-q2 (the task shows as failed); the job keeps its
-lease and the sweeper takes it up again when the lease runs out.
+An unexpected exception inside a job step (a bug, a database error) counts as a retryable
+failure of the job (``error_type="internal"``, :func:`services.job_fail`): the job is tried again
+after the usual backoff and fails after ``MAX_ATTEMPTS`` like any other failure, instead of being
+retried for ever. The exception is then re-raised so that django-q2 shows the task as failed.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
+from diarization_portal.conversations.models import Job
+from providers.types import ProviderError
+
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 def _state(job) -> str:
     return job.state if job is not None else "skipped (not due or already taken)"
 
 
+def _run_step(step: Callable, job_id: int) -> str:
+    """Run one job step; an unexpected exception is recorded on the job, then re-raised."""
+    try:
+        return _state(step(job_id=job_id))
+    except Exception as err:
+        logger.exception("sync job %s: unexpected error in %s", job_id, step.__name__)
+        error = ProviderError(
+            f"internal error in {step.__name__}: {type(err).__name__}: {err}",
+            retryable=True,
+            error_type="internal",
+        )
+        try:
+            services.job_fail(job=Job(pk=job_id), error=error)
+        except Exception:  # the database itself may be what failed: the lease still expires
+            logger.exception("sync job %s: could not record the failure", job_id)
+        raise
+
+
 def submit_job(job_id: int) -> str:
     """Submit a queued vendor job (:func:`services.job_submit`)."""
-    return _state(services.job_submit(job_id=job_id))
+    return _run_step(services.job_submit, job_id)
 
 
 def poll_job(job_id: int) -> str:
     """Poll a submitted vendor job (:func:`services.job_poll`)."""
-    return _state(services.job_poll(job_id=job_id))
+    return _run_step(services.job_poll, job_id)
 
 
 def import_job(job_id: int) -> str:
     """Import a finished vendor result (:func:`services.job_import`)."""
-    return _state(services.job_import(job_id=job_id))
+    return _run_step(services.job_import, job_id)
 
 
 def push_member(member_id: int) -> str:

@@ -62,6 +62,31 @@ def test_submit_task_runs_the_service_and_reports_the_state(account, tasks, mock
     assert sync_tasks.submit_job(job.pk).startswith("skipped")
 
 
+def test_an_unexpected_error_in_a_step_counts_as_an_attempt_and_ends_failed(
+    account, tasks, monkeypatch
+):
+    job = new_job(account)
+
+    def broken(job, client):
+        raise KeyError("conversationId")
+
+    monkeypatch.setattr(sync_tasks.services.jobs.vendors, "submit", broken)
+    monkeypatch.setattr(sync_tasks.services.jobs, "_client", lambda job: object())
+    with pytest.raises(KeyError):
+        sync_tasks.submit_job(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.error_type) == (JobState.QUEUED, 1, "internal")
+    assert "KeyError" in job.error_message and job.next_check_at > timezone.now()
+
+    for _ in range(services.MAX_ATTEMPTS - 1):
+        Job.objects.filter(pk=job.pk).update(next_check_at=timezone.now())
+        with pytest.raises(KeyError):
+            sync_tasks.submit_job(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (JobState.FAILED, services.MAX_ATTEMPTS)
+    assert job.error_message.startswith(f"gave up after {services.MAX_ATTEMPTS} attempts")
+
+
 def test_tasks_skip_jobs_in_other_states(account, tasks):
     job = new_job(account)
     assert sync_tasks.poll_job(job.pk).startswith("skipped")
