@@ -245,9 +245,11 @@ def merged_duplicate(conv, target, **fields) -> Member:
     )
 
 
-def member_cell(html: str, member) -> str:
+def member_rows(html: str, member) -> str:
+    """The member's row of the speakers table, with its push failure row if any."""
     start = html.index(f'<tr id="member-{member.pk}"')
-    return html[start : html.index("</td>", start)]
+    ends = [html.find(m, start + 1) for m in ('<tr id="member-', "</tbody>")]
+    return html[start : min(e for e in ends if e > 0)]
 
 
 def test_speakers_show_synced_pending_failed_and_nothing_for_local(client, ws, symbl, editor):
@@ -257,14 +259,15 @@ def test_speakers_show_synced_pending_failed_and_nothing_for_local(client, ws, s
         conv, "synced", "pending", "failed", "local", error=reason
     )
     html = client.get(reverse("dashboard:conversation_detail", args=[conv.pk])).content.decode()
-    assert ">synced</span>" in member_cell(html, synced)
-    assert ">pending</span>" in member_cell(html, pending)
-    cell = member_cell(html, failed)
+    assert ">synced</span>" in member_rows(html, synced)
+    assert ">pending</span>" in member_rows(html, pending)
+    cell = member_rows(html, failed)
     assert ">failed</span>" in cell and f'title="{reason}"' in cell
-    assert "Not saved at Symbl.ai: Symbl answered PUT" in cell
+    reason_row = cell[cell.index(f'<tr class="sync-failure" id="member-{failed.pk}-sync">') :]
+    assert "Not saved at Symbl.ai: Symbl answered PUT" in reason_row
     assert '<span class="visually-hidden">Symbl.ai sync: </span>failed' in cell
     assert f'hx-post="{push_url(conv, failed)}"' in cell and "Retry sync" in cell
-    assert 'class="sync' not in member_cell(html, local)
+    assert 'class="sync' not in member_rows(html, local)
     assert polls(html, "speakers")
 
 
@@ -294,7 +297,7 @@ def test_retry_sync_marks_the_member_pending_and_enqueues_the_push(
         html = client.post(push_url(conv, failed), **HX).content.decode()
     assert html.lstrip().startswith('<section class="card" id="speakers"')
     assert f"Sending {failed.name} to Symbl.ai again." in html
-    assert ">pending</span>" in member_cell(html, failed) and polls(html, "speakers")
+    assert ">pending</span>" in member_rows(html, failed) and polls(html, "speakers")
     assert Member.objects.get(pk=failed.pk).sync_state == SyncState.PENDING
     assert queued() == [("push_member", (failed.pk,))]
 

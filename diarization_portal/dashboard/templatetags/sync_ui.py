@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from diarization_portal.conversations.models import JobKind, JobState, SyncState
 
@@ -25,3 +27,13 @@ def job_kind_label(kind: str | None) -> str:
 def any_pending(members) -> bool:
     """True when one of ``members`` has a push to its vendor pending."""
     return any(m.sync_state == SyncState.PENDING for m in members)
+
+
+@register.filter
+def ago(moment) -> str:
+    """``"just now"`` under a minute, else ``"3 minutes ago"`` (Django's ``timesince``)."""
+    if moment is None:
+        return ""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment)} ago"
