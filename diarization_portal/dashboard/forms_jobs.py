@@ -90,8 +90,8 @@ class RecordingForm(forms.Form):
         min_value=1,
         max_value=MAX_SPEAKERS,
         label="Speakers",
-        help_text="Blank: let the vendor decide. Symbl and Phonexia: the exact number; "
-        "ElevenLabs: at most this many.",
+        help_text="Blank: the vendor decides. Exact for Symbl and Phonexia, a maximum for "
+        "ElevenLabs.",
     )
     language = forms.CharField(
         max_length=16,

@@ -189,7 +189,14 @@ def test_member_push_states_update_themselves_and_a_failed_push_is_retried(
     assert page.is_visible("#speakers >> text=Not saved at Symbl.ai: Symbl answered PUT")
     page.screenshot(path=str(ARTIFACTS / "sync-speakers-states.png"), full_page=True)
 
+    # While a rename form is open the panel does not refresh (it would close the form).
+    page.click(f"#member-{synced.pk} summary:has-text('Rename')")
+    page.fill(f"#member-{synced.pk} input[name=name]", "Half typed")
     Member.objects.filter(pk=pending.pk).update(sync_state=SyncState.SYNCED)  # the push is done
+    page.wait_for_timeout(4500)
+    assert page.locator("#speakers .sync-pending").count() == 1
+    assert page.input_value(f"#member-{synced.pk} input[name=name]") == "Half typed"
+    page.click(f"#member-{synced.pk} summary:has-text('Rename')")  # closed: refreshing resumes
     page.wait_for_function("document.querySelectorAll('#speakers .sync-synced').length === 2")
     assert page.get_attribute("#speakers", "hx-trigger") is None
 
@@ -198,3 +205,24 @@ def test_member_push_states_update_themselves_and_a_failed_push_is_retried(
     assert page.is_visible("text=Sending Alan Turing to Symbl.ai again.")
     assert Member.objects.get(pk=failed.pk).sync_state == SyncState.PENDING
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_without_javascript_every_group_shows_and_the_form_still_works(
+    live_server, browser_page, ws, accounts
+):
+    log_in(browser_page, live_server, ws)
+    context = browser_page.context.browser.new_context(
+        java_script_enabled=False, viewport={"width": 1440, "height": 1000}
+    )
+    context.add_cookies(browser_page.context.cookies())
+    page = context.new_page()
+    page.goto(f"{live_server.url}/w/{ws.slug}/new/")
+    assert visible_groups(page) == ["symbl", "elevenlabs", "phonexia", "deepaffects"]
+    assert page.is_visible("text=(only for Phonexia accounts)")
+    page.screenshot(path=str(ARTIFACTS / "sync-new-conversation-nojs.png"), full_page=True)
+    page.select_option("select[name=account]", label="Symbl team · Symbl.ai")
+    page.fill("input[name=source_url]", MEDIA_URL)
+    page.click("button:has-text('Create and send')")
+    page.wait_for_selector("#jobs .job-queued")
+    assert Job.objects.get().account == accounts["symbl"]
+    context.close()

@@ -282,6 +282,18 @@ def test_the_speakers_panel_polls_only_while_a_push_is_pending(client, ws, symbl
     assert not polls(html, "speakers") and html.count(">synced</span>") == 2
 
 
+def test_renaming_a_synced_member_shows_it_pending_and_starts_polling(
+    client, ws, symbl, editor, django_capture_on_commit_callbacks
+):
+    conv = vendor_conversation(ws, symbl, members=2)
+    member, _ = set_states(conv, "synced", "synced")
+    url = reverse("dashboard:member_rename", args=[conv.pk, member.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        html = client.post(url, {"name": "Ada Lovelace"}, **HX).content.decode()
+    assert ">pending</span>" in member_rows(html, member) and polls(html, "speakers")
+    assert queued() == [("push_member", (member.pk,))]
+
+
 def test_file_conversations_show_no_sync_state(client, ws, editor):
     conv = factories.conversation(ws)
     html = client.get(reverse("dashboard:conversation_detail", args=[conv.pk])).content.decode()

@@ -1,4 +1,4 @@
-"""Vendor sync services (DESIGN §4): create, submit, poll, import, fail, webhook, push.
+"""Vendor sync services (DESIGN §4): create, submit, poll, import, fail, retry, webhook, push.
 
 Job states: ``queued → submitted → processing → importing → done``, or ``failed`` / ``rejected``.
 
