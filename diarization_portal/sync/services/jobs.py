@@ -355,9 +355,10 @@ def job_retry(*, job_id: int) -> Job:
       rejected the recording, was lost after resubmits or ran past ``MAX_AGE``) →
       ``queued``, a fresh submit of the same input: vendor ids, ``submitted_at`` and any
       webhook result are cleared and the job gets a new ``webhook_token``, so callbacks of
-      the old vendor job no longer match and DeepAffects gets new request ids. A first
-      (``process``) job that is its conversation's only job also clears the conversation's
-      ``external_id``, so the new vendor conversation id is recorded on submit;
+      the old vendor job no longer match and DeepAffects gets new request ids (nothing was
+      imported under the old token: an import is all or nothing). A ``process`` job that is
+      its conversation's only vendor job also clears the conversation's ``external_id`` when
+      it came from this job, so the new vendor conversation id is recorded on submit;
     * accepted, and it failed fetching or importing the result (``error_type`` in
       :data:`IMPORT_ERROR_TYPES`) → ``importing``;
     * accepted, and it failed otherwise (polling errors, retries exhausted, an account
@@ -396,11 +397,14 @@ def job_retry(*, job_id: int) -> Job:
             submitted_at=None,
             webhook_token=new_webhook_token(),
         )
-        only_job = (
-            not Job.objects.filter(conversation_id=job.conversation_id).exclude(pk=job.pk).exists()
-        )
-        if job.kind == JobKind.PROCESS and only_job:
-            Conversation.objects.filter(pk=job.conversation_id).update(external_id="")
+        others = Job.objects.filter(
+            conversation_id=job.conversation_id, kind__in=[JobKind.PROCESS, JobKind.APPEND]
+        ).exclude(pk=job.pk)
+        ids = {job.vendor_conversation_id, job.vendor_job_id} - {""}
+        if job.kind == JobKind.PROCESS and ids and not others.exists():
+            Conversation.objects.filter(pk=job.conversation_id, external_id__in=ids).update(
+                external_id=""
+            )
     Job.objects.filter(pk=job.pk).update(**fields)
     enqueue(TASK_FOR_STATE[state], job.pk)
     logger.info("sync job %s retried from %s (%s): %s", job.pk, job.state, job.error_type, state)
