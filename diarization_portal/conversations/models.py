@@ -91,6 +91,17 @@ class ConversationQuerySet(models.QuerySet):
             last_edit_at=Subquery(last_edit),
         )
 
+    def with_latest_job(self) -> ConversationQuerySet:
+        """Annotate ``latest_job_state``, ``latest_job_kind`` and ``latest_job_error`` (its
+        ``error_message``) of each conversation's newest job (None without jobs), as
+        correlated subqueries: still one query for the whole list."""
+        latest = Job.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-pk")
+        return self.annotate(
+            latest_job_state=Subquery(latest.values("state")[:1]),
+            latest_job_kind=Subquery(latest.values("kind")[:1]),
+            latest_job_error=Subquery(latest.values("error_message")[:1]),
+        )
+
 
 class Conversation(models.Model):
     """One meeting or call: one or more recordings (jobs) diarized into members."""

@@ -20,6 +20,8 @@ from diarization_portal.conversations.models import (
     Message,
 )
 
+from .presenters_sync import sync_context
+
 PAGE_SIZE = 250
 INSIGHTS_SHOWN = 200
 HISTORY_SHOWN = 50
@@ -102,5 +104,5 @@ def conversation_context(conversation: Conversation, membership, *, page: int = 
         "insights": insights,
         "insight_count": insight_count,
         "history": _history(conversation),
-        "jobs": list(conversation.jobs.all()),
+        **sync_context(conversation),
     }

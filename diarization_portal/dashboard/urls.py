@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_jobs
 
 app_name = "dashboard"
 urlpatterns = [
@@ -14,4 +14,18 @@ urlpatterns = [
     path("c/<int:pk>/messages/reassign/", views.messages_reassign, name="messages_reassign"),
     path("c/<int:pk>/messages/split/", views.messages_split, name="messages_split"),
     path("c/<int:pk>/edits/<int:edit_pk>/undo/", views.edit_undo, name="edit_undo"),
+]
+
+# Vendor sync: send recordings to a vendor, the job panel, member push states.
+urlpatterns += [
+    path("w/<slug:slug>/new/", views_jobs.conversation_new, name="conversation_new"),
+    path("c/<int:pk>/send/", views_jobs.recording_send, name="recording_send"),
+    path("c/<int:pk>/jobs/", views_jobs.job_panel, name="job_panel"),
+    path("c/<int:pk>/jobs/<int:job_pk>/retry/", views_jobs.job_retry, name="job_retry"),
+    path("c/<int:pk>/speakers/", views_jobs.speakers_panel, name="speakers_panel"),
+    path(
+        "c/<int:pk>/members/<int:member_pk>/push/",
+        views_jobs.member_push_retry,
+        name="member_push_retry",
+    ),
 ]

@@ -51,11 +51,13 @@ def _workspaces(user) -> list[Membership]:
 @login_required
 @require_GET
 def conversation_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """Conversations of one workspace with their figures (one query whatever their number)."""
+    """Conversations of one workspace with their figures and latest job state (one query
+    whatever their number)."""
     membership = workspace_for(request.user, slug)
     conversations = (
         Conversation.objects.filter(workspace=membership.workspace)
         .with_stats()
+        .with_latest_job()
         .order_by("-created_at", "-pk")
     )
     return render(

@@ -1,4 +1,4 @@
-"""Vendor sync services (DESIGN §4): create, submit, poll, import, fail, webhook, push.
+"""Vendor sync services (DESIGN §4): create, submit, poll, import, fail, retry, webhook, push.
 
 Job states: ``queued → submitted → processing → importing → done``, or ``failed`` / ``rejected``.
 
@@ -18,30 +18,35 @@ from ._queue import TASKS, enqueue
 from .jobs import (
     MAX_ATTEMPTS,
     JobInputError,
+    RetryRefused,
     backoff,
     job_create,
     job_fail,
     job_poll,
+    job_retry,
     job_submit,
 )
-from .members import member_push, members_changed
+from .members import member_push, member_push_retry, members_changed
 from .results import job_import, job_webhook, jobs_due, jobs_sweep, result_key
 
 __all__ = [
     "MAX_ATTEMPTS",
     "TASKS",
     "JobInputError",
+    "RetryRefused",
     "backoff",
     "enqueue",
     "job_create",
     "job_fail",
     "job_import",
     "job_poll",
+    "job_retry",
     "job_submit",
     "job_webhook",
     "jobs_due",
     "jobs_sweep",
     "member_push",
+    "member_push_retry",
     "members_changed",
     "result_key",
 ]

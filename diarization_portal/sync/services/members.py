@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from diarization_portal.conversations.models import EditOp, Job, Member, SpeakerEdit, SyncState
 from providers.types import ProviderError
 
 from .. import vendors
 from ..clients import client_for
 from ._queue import enqueue
-from .jobs import _as_error
+from .jobs import RetryRefused, _as_error
 
 PUSH_OPS = frozenset({EditOp.RENAME, EditOp.MERGE})
 
@@ -64,3 +66,19 @@ def member_push(*, member_id: int) -> Member:
         merged_into_id=member.merged_into_id,
     ).update(sync_state=SyncState.SYNCED, sync_error="")
     return Member.objects.get(pk=member.pk)
+
+
+@transaction.atomic
+def member_push_retry(*, member_id: int) -> Member:
+    """Push a member whose last push ``failed`` again (the dashboard's Retry): ``failed →
+    pending`` with ``sync_error`` cleared, and ``push_member`` enqueued after commit.
+    Raises :class:`RetryRefused` when the member is not ``failed`` (local, pending or
+    synced: nothing to retry)."""
+    moved = Member.objects.filter(pk=member_id, sync_state=SyncState.FAILED).update(
+        sync_state=SyncState.PENDING, sync_error=""
+    )
+    if not moved:
+        state = Member.objects.filter(pk=member_id).values_list("sync_state", flat=True).first()
+        raise RetryRefused(f"only a failed push can be retried; this speaker is {state}")
+    enqueue("push_member", member_id)
+    return Member.objects.get(pk=member_id)
