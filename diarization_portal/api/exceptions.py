@@ -13,6 +13,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -123,6 +124,7 @@ def api_exception_handler(exc: Exception, context: dict):
     return response
 
 
+@csrf_exempt  # it changes nothing; otherwise an unsafe method would get Django's HTML 403
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any unknown path under ``/api/``: 404 in the error shape (not the HTML page)."""
     return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}"), status=404)
