@@ -71,11 +71,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "diarization_portal.workspaces",
     "diarization_portal.conversations",
     "diarization_portal.sync",
     "diarization_portal.dashboard",
+    "diarization_portal.api",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +143,38 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # Absolute URL vendors reach the portal at (webhooks); blank = no webhooks, polling only.
 PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "").rstrip("/")
 
+# REST API under /api/v1/ (conventions: diarization_portal/api/__init__.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "diarization_portal.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["diarization_portal.api.throttling.ApiKeyRateThrottle"],
+    # Requests per API key (per user for session calls); "N/second|minute|hour|day".
+    "DEFAULT_THROTTLE_RATES": {"api": os.getenv("API_THROTTLE_RATE", "600/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "diarization_portal.api.pagination.LimitOffsetPage",
+    "EXCEPTION_HANDLER": "diarization_portal.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "diarization_portal.api.schema.ApiAutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Diarization Portal API",
+    "DESCRIPTION": (
+        "Conversations, members (speakers), messages and insights, shaped like Symbl's "
+        "Conversation API: point a Symbl integration at `/api/v1` with a portal API key. "
+        "Errors: `{type, message, errors: [{loc, msg}]}`."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 REDIS_URL = os.getenv("REDIS_URL", "")
 Q_CLUSTER = {
     "name": "diarization-portal",
@@ -151,6 +186,10 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # Shared by every web process: API throttle counts hold across processes.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     Q_CLUSTER["orm"] = "default"
 

@@ -7,5 +7,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("webhooks/", include("diarization_portal.sync.urls")),
+    path("", include("diarization_portal.api.urls")),
     path("", include("diarization_portal.dashboard.urls")),
 ]

@@ -1,0 +1,61 @@
+"""Fixtures for the REST API tests: a workspace with one user per role, API keys, clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from diarization_portal.api.services import api_key_create
+from diarization_portal.workspaces.models import Role
+from tests import factories
+
+ROLES = (Role.ADMIN, Role.EDITOR, Role.COMMENTER, Role.VIEWER)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Users are made by the dozen here; the default hasher takes about a second each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():
+    """Throttle counters live in the cache; every test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def ws():
+    return factories.workspace("Acme")
+
+
+@pytest.fixture
+def people(ws) -> dict[str, object]:
+    """One user per role in ``ws``, plus ``outsider`` (admin of another workspace)."""
+    found = {str(role): factories.user(ws, role, username=f"{role}-user") for role in ROLES}
+    found["outsider"] = factories.user(factories.workspace("Other"), Role.ADMIN, "outsider")
+    return found
+
+
+def bearer(user, name: str = "test key") -> dict[str, str]:
+    """Headers authenticating as ``user`` with a new API key."""
+    _key, raw = api_key_create(user=user, name=name)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+class QueryCount(CaptureQueriesContext):
+    """Capture queries; on a mismatch, the assertion shows the SQL (zulip style)."""
+
+    def sql(self) -> str:
+        return "\n".join(q["sql"] for q in self.captured_queries)
+
+
+def count_queries(client, url: str, **headers) -> QueryCount:
+    with QueryCount(connection) as ctx:
+        response = client.get(url, **headers)
+    assert response.status_code == 200, response.content
+    return ctx
