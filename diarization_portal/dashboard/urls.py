@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_accounts
 
 app_name = "dashboard"
 urlpatterns = [
@@ -14,4 +14,16 @@ urlpatterns = [
     path("c/<int:pk>/messages/reassign/", views.messages_reassign, name="messages_reassign"),
     path("c/<int:pk>/messages/split/", views.messages_split, name="messages_split"),
     path("c/<int:pk>/edits/<int:edit_pk>/undo/", views.edit_undo, name="edit_undo"),
+]
+
+# Provider accounts of a workspace (admins only).
+urlpatterns += [
+    path("w/<slug:slug>/accounts/", views_accounts.account_list, name="account_list"),
+    path("w/<slug:slug>/accounts/new/", views_accounts.account_create, name="account_create"),
+    path("w/<slug:slug>/accounts/<int:pk>/", views_accounts.account_edit, name="account_edit"),
+    path(
+        "w/<slug:slug>/accounts/<int:pk>/delete/",
+        views_accounts.account_delete,
+        name="account_delete",
+    ),
 ]
