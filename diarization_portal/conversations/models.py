@@ -234,6 +234,8 @@ class Member(models.Model):
     when the vendor's ids are unique in the whole conversation (Symbl member UUIDs) and holds
     the importing job's file hash otherwise, so each appended file brings its own members.
     ``merged_into`` is set when the member was merged into another (it is then not live).
+    ``pvc_selected``: whether the separated speaker audio of this member (and of the members
+    merged into it) is kept for an ElevenLabs PVC voice (:func:`sync.vendors.pvc_labels`).
     """
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="members")
@@ -253,6 +255,11 @@ class Member(models.Model):
     )
     sync_state = models.CharField(max_length=16, choices=SyncState.choices, default=SyncState.LOCAL)
     sync_error = models.TextField(blank=True)
+    pvc_selected = models.BooleanField(
+        default=True,
+        help_text="ElevenLabs PVC: keep this speaker's separated audio for the voice "
+        "(selected_speaker_ids). Members merged into it follow its choice.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MemberQuerySet.as_manager()

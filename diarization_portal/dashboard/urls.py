@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_accounts
+from . import views, views_accounts, views_pvc
 
 app_name = "dashboard"
 urlpatterns = [
@@ -25,5 +25,16 @@ urlpatterns += [
         "w/<slug:slug>/accounts/<int:pk>/delete/",
         views_accounts.account_delete,
         name="account_delete",
+    ),
+]
+
+# ElevenLabs PVC sample: separated speakers, their audio, which to keep.
+urlpatterns += [
+    path("c/<int:pk>/pvc/", views_pvc.pvc_speakers, name="pvc_speakers"),
+    path("c/<int:pk>/pvc/selection/", views_pvc.pvc_selection, name="pvc_selection"),
+    path(
+        "c/<int:pk>/pvc/speakers/<int:member_pk>/audio/",
+        views_pvc.pvc_speaker_audio,
+        name="pvc_speaker_audio",
     ),
 ]
