@@ -431,3 +431,27 @@ class SpeakerEdit(models.Model):
             int(v) for v in p["insights_from"].values()
         }
         return moved | {p["member"]}
+
+
+class DuplicateDismissal(models.Model):
+    """A person said that two members are not the same speaker: the "Possible duplicates"
+    suggestions (:mod:`~diarization_portal.conversations.services.duplicates`) no longer
+    offer to merge them, in either direction."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="duplicate_dismissals"
+    )
+    source = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="uniq_duplicate_dismissal")
+        ]
+
+    def __str__(self) -> str:
+        return f"members {self.source_id} and {self.target_id} are different speakers"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_accounts, views_pvc
+from . import views, views_accounts, views_duplicates, views_pvc
 
 app_name = "dashboard"
 urlpatterns = [
@@ -36,5 +36,14 @@ urlpatterns += [
         "c/<int:pk>/pvc/speakers/<int:member_pk>/audio/",
         views_pvc.pvc_speaker_audio,
         name="pvc_speaker_audio",
+    ),
+]
+
+# Possible duplicates on the conversation page (merging uses member_merge).
+urlpatterns += [
+    path(
+        "c/<int:pk>/duplicates/dismiss/",
+        views_duplicates.duplicate_dismiss,
+        name="duplicate_dismiss",
     ),
 ]
