@@ -2,8 +2,8 @@
 
 Built on :class:`~diarization_portal.sync.forms.AccountSecretsForm`: secrets are blank
 password inputs (blank keeps the stored value) and are never rendered back. The vendor is
-chosen before the form is shown and cannot change afterwards (its secrets and jobs belong to
-that vendor); the form shows only that vendor's secret inputs.
+chosen before the form is shown and is not a field (its secrets and jobs belong to that
+vendor, so it cannot change); the form shows only that vendor's secret inputs.
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ from __future__ import annotations
 from django import forms
 
 from diarization_portal.conversations.models import Vendor
-from diarization_portal.sync.forms import AccountSecretsForm, secret_fields_for
+from diarization_portal.sync.forms import (
+    SECRET_SHORT_LABELS,
+    AccountSecretsForm,
+    secret_fields_for,
+)
 from diarization_portal.sync.models import ACCOUNT_VENDORS, ProviderAccount
 from diarization_portal.workspaces.models import Workspace
 from providers import elevenlabs
@@ -29,15 +33,16 @@ BASE_URL_FIELD = {
     Vendor.SYMBL: ("Base URL", "Blank = https://api.symbl.ai. Only for a proxy or another host."),
     Vendor.DEEPAFFECTS: ("Base URL", "Blank = the DeepAffects API. Only for a proxy."),
 }
-SECRET_LABELS = {
-    "app_id": "App id",
-    "app_secret": "App secret",
-    "api_key": "API key",
-    "webhook_signing_secret": "Webhook secret",
-}
 SECRET_HELP = {
     "webhook_signing_secret": "Write-only. Leave blank to keep the stored value. The signing "
     "secret ElevenLabs shows for the webhook; speech-to-text callbacks are verified with it.",
+}
+
+
+NEW_SECRET_HELP = {
+    "": "Write-only: never shown again after saving.",
+    "webhook_signing_secret": "Optional, write-only. The signing secret ElevenLabs shows for "
+    "the webhook; speech-to-text callbacks are verified with it.",
 }
 
 
@@ -61,7 +66,7 @@ class AccountForm(AccountSecretsForm):
     """
 
     class Meta(AccountSecretsForm.Meta):
-        fields = ["vendor", "label", "base_url"]
+        fields = ["label", "base_url"]
         widgets = {"base_url": forms.TextInput(attrs={"autocomplete": "off"})}
 
     def __init__(self, *args, workspace: Workspace, vendor: str | None = None, **kwargs):
@@ -75,7 +80,6 @@ class AccountForm(AccountSecretsForm):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         vendor = instance.vendor
-        self.fields["vendor"].disabled = True
         self.fields["label"].help_text = "A name to tell this account apart, e.g. “Sales team”."
         label, help_text = BASE_URL_FIELD.get(vendor, ("Base URL", ""))
         base_url = self.fields["base_url"]
@@ -84,19 +88,22 @@ class AccountForm(AccountSecretsForm):
         if vendor == Vendor.ELEVENLABS:
             base_url.widget.attrs.update(list="elevenlabs-regions", placeholder="default")
         used = secret_fields_for(vendor)
-        for name in [n for n in self.fields if n in SECRET_LABELS]:
+        for name in [n for n in self.fields if n in SECRET_SHORT_LABELS]:
             if name not in used:
                 del self.fields[name]
                 continue
             field = self.fields[name]
-            field.label = SECRET_LABELS[name]
+            field.label = SECRET_SHORT_LABELS[name]
+            if instance.pk is None:
+                field.help_text = NEW_SECRET_HELP.get(name, NEW_SECRET_HELP[""])
+                continue
             field.help_text = SECRET_HELP.get(name, field.help_text)
             stored = (
                 instance.webhook_secret
                 if name == "webhook_signing_secret"
                 else instance.secret(name)
             )
-            field.widget.attrs["placeholder"] = "set (hidden)" if stored else "missing"
+            field.widget.attrs["placeholder"] = "set: type to replace" if stored else "not set"
 
     def _vendor(self, data: dict) -> str | None:
         return self.instance.vendor

@@ -10,7 +10,7 @@ from django import forms
 
 from diarization_portal.conversations.models import Vendor
 
-from .models import SECRET_NAMES, ProviderAccount
+from .models import REQUIRED_SECRETS, SECRET_NAMES, ProviderAccount
 
 #: Write-only form fields: name -> label. Each is a secret name, or ``webhook_signing_secret``
 #: for the ``webhook_secret`` field.
@@ -19,6 +19,13 @@ SECRET_FIELDS = {
     "app_secret": "Symbl app secret",
     "api_key": "API key (ElevenLabs, DeepAffects, Phonexia)",
     "webhook_signing_secret": "ElevenLabs webhook secret",
+}
+#: Short names of the secrets, for pages that already name the vendor.
+SECRET_SHORT_LABELS = {
+    "app_id": "App id",
+    "app_secret": "App secret",
+    "api_key": "API key",
+    "webhook_signing_secret": "Webhook secret",
 }
 KEEP = "Write-only. Leave blank to keep the stored value."
 WEBHOOK_HELP = KEEP + " Verifies the ElevenLabs-Signature of speech-to-text webhooks."
@@ -45,13 +52,16 @@ def secret_fields_for(vendor: str) -> list[str]:
     return [name for name in SECRET_FIELDS if name in used]
 
 
-def secret_status(account: ProviderAccount) -> list[tuple[str, str, bool]]:
-    """``(field name, label, is set)`` of each secret ``account``'s vendor uses. Values are
-    never returned."""
+def secret_status(account: ProviderAccount) -> list[tuple[str, str, str]]:
+    """``(field name, label, state)`` of each secret ``account``'s vendor uses; state is
+    ``"set"``, ``"missing"`` (required, not stored) or ``"optional"`` (not stored, not
+    required: the Phonexia key, the ElevenLabs webhook secret). Values are never returned."""
+    required = set(REQUIRED_SECRETS.get(account.vendor, ()))
     out = []
     for name in secret_fields_for(account.vendor):
         value = account.webhook_secret if name == "webhook_signing_secret" else account.secret(name)
-        out.append((name, SECRET_FIELDS[name], bool(value)))
+        state = "set" if value else "missing" if name in required else "optional"
+        out.append((name, SECRET_SHORT_LABELS[name], state))
     return out
 
 

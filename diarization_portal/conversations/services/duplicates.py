@@ -68,7 +68,9 @@ class Candidate:
     """A suggested merge of ``source`` into ``target`` (both live, same conversation).
 
     ``reason``: a key of :data:`REASONS`; ``detail``: why, in words; counts as in the module
-    docstring; ``score``: 0..1, higher is likelier.
+    docstring; ``score``: 0..1, higher is likelier. ``source_recording``/``target_recording``:
+    1-based number of the recording (in order of first message) where each member talks
+    most, ``None`` when the conversation has one recording or the member no message.
     """
 
     source: Member
@@ -80,6 +82,8 @@ class Candidate:
     insights_assignee: int
     insights_moved: int
     score: float
+    source_recording: int | None = None
+    target_recording: int | None = None
 
     @property
     def reason_label(self) -> str:
@@ -188,8 +192,9 @@ def duplicate_candidates(
             "source_id", "target_id"
         )
     }
+    order = _recordings(spoken)
     found: dict[frozenset, tuple[Member, Member, str, str, float]] = {}
-    for source, target, reason, detail, score in _rules(conversation.pk, live, spoken):
+    for source, target, reason, detail, score in _rules(conversation.pk, live, spoken, order):
         pair = frozenset((source.pk, target.pk))
         if pair in dismissed or (pair in found and found[pair][4] >= score):
             continue
@@ -205,19 +210,31 @@ def duplicate_candidates(
             insights_assignee=to[s.pk],
             insights_moved=frm[s.pk] + to[s.pk] - both[s.pk],
             score=round(score, 3),
+            source_recording=_number(s, spoken, order),
+            target_recording=_number(t, spoken, order),
         )
         for s, t, reason, detail, score in found.values()
     ]
     return sorted(out, key=lambda c: (-c.score, c.source.position, c.source.pk, c.target.pk))
 
 
-def _rules(conversation_id: int, live: list[Member], spoken: dict[int, _Spoken]):
-    """Yield ``(source, target, reason, detail, score)`` of every rule (pairs may repeat)."""
+def _recordings(spoken: dict[int, _Spoken]) -> dict[int | None, int]:
+    """``{job id: 0-based index}`` of the recordings in order of their first message."""
     jobs: dict[int | None, float] = {}
     for s in spoken.values():
         for job, (_, first, _) in s.by_job.items():
             jobs[job] = min(jobs.get(job, math.inf), first)
-    order = {job: i for i, job in enumerate(sorted(jobs, key=lambda j: jobs[j]))}
+    return {job: i for i, job in enumerate(sorted(jobs, key=lambda j: jobs[j]))}
+
+
+def _number(m: Member, spoken: dict[int, _Spoken], order: dict) -> int | None:
+    if len(order) < 2 or m.pk not in spoken:
+        return None
+    return order[spoken[m.pk].home] + 1
+
+
+def _rules(conversation_id: int, live: list[Member], spoken: dict[int, _Spoken], order: dict):
+    """Yield ``(source, target, reason, detail, score)`` of every rule (pairs may repeat)."""
 
     def appearance(m: Member) -> tuple:
         s = spoken.get(m.pk)
