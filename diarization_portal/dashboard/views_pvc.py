@@ -126,7 +126,7 @@ def pvc_selection(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("dashboard:pvc_speakers", pk=conversation.pk)
     keep = [int(v) for v in request.POST.getlist("keep") if v.isdigit()]
     try:
-        labels = pvc_selection_save(job=job, keep=keep, user=request.user)
+        labels = pvc_selection_save(job=job, keep=keep)
     except PvcSelectionError as exc:
         flash.error(request, f"Not saved: {exc}.")
     else:

@@ -42,7 +42,7 @@ def _kept(tracks: list[Member], by_pk: dict[int, Member]) -> dict[int, bool]:
 
 
 @transaction.atomic
-def pvc_selection_save(*, job: Job, keep: Iterable[int], user=None) -> list[str]:
+def pvc_selection_save(*, job: Job, keep: Iterable[int]) -> list[str]:
     """Keep the separated speakers of PVC ``job`` whose live member is in ``keep`` (member
     primary keys) and drop the others; push the new full selection after commit.
 
