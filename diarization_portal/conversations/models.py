@@ -245,6 +245,8 @@ class Member(models.Model):
     when the vendor's ids are unique in the whole conversation (Symbl member UUIDs) and holds
     the importing job's file hash otherwise, so each appended file brings its own members.
     ``merged_into`` is set when the member was merged into another (it is then not live).
+    ``pvc_selected``: whether the separated speaker audio of this member (and of the members
+    merged into it) is kept for an ElevenLabs PVC voice (:func:`sync.vendors.pvc_labels`).
     """
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="members")
@@ -264,6 +266,11 @@ class Member(models.Model):
     )
     sync_state = models.CharField(max_length=16, choices=SyncState.choices, default=SyncState.LOCAL)
     sync_error = models.TextField(blank=True)
+    pvc_selected = models.BooleanField(
+        default=True,
+        help_text="ElevenLabs PVC: keep this speaker's separated audio for the voice "
+        "(selected_speaker_ids). Members merged into it follow its choice.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MemberQuerySet.as_manager()
@@ -435,3 +442,27 @@ class SpeakerEdit(models.Model):
             int(v) for v in p["insights_from"].values()
         }
         return moved | {p["member"]}
+
+
+class DuplicateDismissal(models.Model):
+    """A person said that two members are not the same speaker: the "Possible duplicates"
+    suggestions (:mod:`~diarization_portal.conversations.services.duplicates`) no longer
+    offer to merge them, in either direction."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="duplicate_dismissals"
+    )
+    source = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="uniq_duplicate_dismissal")
+        ]
+
+    def __str__(self) -> str:
+        return f"members {self.source_id} and {self.target_id} are different speakers"

@@ -19,6 +19,7 @@ from diarization_portal.conversations.models import (
     Member,
     Message,
 )
+from diarization_portal.conversations.services.duplicates import duplicate_candidates
 
 from .presenters_sync import sync_context
 
@@ -105,4 +106,10 @@ def conversation_context(conversation: Conversation, membership, *, page: int = 
         "insight_count": insight_count,
         "history": _history(conversation),
         **sync_context(conversation),
+        # Merge suggestions for those who can merge (three queries, see services.duplicates).
+        "duplicates": (
+            duplicate_candidates(conversation=conversation, members=members)
+            if membership.can_edit
+            else []
+        ),
     }

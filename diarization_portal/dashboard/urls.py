@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_jobs
+from . import views, views_accounts, views_duplicates, views_jobs, views_pvc
 
 app_name = "dashboard"
 urlpatterns = [
@@ -27,5 +27,37 @@ urlpatterns += [
         "c/<int:pk>/members/<int:member_pk>/push/",
         views_jobs.member_push_retry,
         name="member_push_retry",
+    ),
+]
+
+# Provider accounts of a workspace (admins only).
+urlpatterns += [
+    path("w/<slug:slug>/accounts/", views_accounts.account_list, name="account_list"),
+    path("w/<slug:slug>/accounts/new/", views_accounts.account_create, name="account_create"),
+    path("w/<slug:slug>/accounts/<int:pk>/", views_accounts.account_edit, name="account_edit"),
+    path(
+        "w/<slug:slug>/accounts/<int:pk>/delete/",
+        views_accounts.account_delete,
+        name="account_delete",
+    ),
+]
+
+# ElevenLabs PVC sample: separated speakers, their audio, which to keep.
+urlpatterns += [
+    path("c/<int:pk>/pvc/", views_pvc.pvc_speakers, name="pvc_speakers"),
+    path("c/<int:pk>/pvc/selection/", views_pvc.pvc_selection, name="pvc_selection"),
+    path(
+        "c/<int:pk>/pvc/speakers/<int:member_pk>/audio/",
+        views_pvc.pvc_speaker_audio,
+        name="pvc_speaker_audio",
+    ),
+]
+
+# Possible duplicates on the conversation page (merging uses member_merge).
+urlpatterns += [
+    path(
+        "c/<int:pk>/duplicates/dismiss/",
+        views_duplicates.duplicate_dismiss,
+        name="duplicate_dismiss",
     ),
 ]

@@ -3,90 +3,18 @@ value back, blank = keep the stored value; the list shows only whether they are 
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 
-from .models import SECRET_NAMES, ProviderAccount
-
-#: Write-only form fields: name -> label. Each is a secret name, or ``webhook_signing_secret``
-#: for the ``webhook_secret`` field.
-SECRET_FIELDS = {
-    "app_id": "Symbl app id",
-    "app_secret": "Symbl app secret",
-    "api_key": "API key (ElevenLabs, DeepAffects, Phonexia)",
-    "webhook_signing_secret": "ElevenLabs webhook secret",
-}
-KEEP = "Write-only. Leave blank to keep the stored value."
+from .forms import SECRET_FIELDS, AccountSecretsForm
+from .models import ProviderAccount
 
 
-def _secret_field(
-    name: str, *, autocomplete: str = "new-password", help_text: str = KEEP
-) -> forms.CharField:
-    """A write-only password input for the secret ``name`` (never renders a stored value)."""
-    return forms.CharField(
-        label=SECRET_FIELDS[name],
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": autocomplete}),
-        help_text=help_text,
-    )
+class ProviderAccountForm(AccountSecretsForm):
+    """The account's editable fields (workspace included) plus the write-only secret inputs
+    of :class:`~diarization_portal.sync.forms.AccountSecretsForm`."""
 
-
-class ProviderAccountForm(forms.ModelForm):
-    """The account's editable fields plus one write-only password input per secret.
-
-    The inputs never render a stored value (``render_value=False``); a blank input keeps the
-    stored secret. ``clean`` refuses secrets the vendor does not use and requires the
-    vendor's secrets when none is stored yet.
-    """
-
-    app_id = _secret_field("app_id", autocomplete="off")
-    app_secret = _secret_field("app_secret")
-    api_key = _secret_field("api_key")
-    # Not called ``webhook_secret``: the admin refuses form fields named like a model field
-    # that is not editable.
-    webhook_signing_secret = _secret_field(
-        "webhook_signing_secret",
-        help_text=KEEP + " Verifies the ElevenLabs-Signature of speech-to-text webhooks.",
-    )
-
-    class Meta:
-        model = ProviderAccount
+    class Meta(AccountSecretsForm.Meta):
         fields = ["workspace", "vendor", "label", "base_url"]
-
-    def clean(self) -> dict:
-        """Refuse secrets the vendor does not use; require missing ones (field errors)."""
-        data = super().clean()
-        vendor = data.get("vendor")
-        if not vendor:
-            return data
-        allowed = set(SECRET_NAMES.get(vendor, ()))
-        if vendor == "elevenlabs":
-            allowed.add("webhook_signing_secret")
-        for name in SECRET_FIELDS:
-            if data.get(name) and name not in allowed:
-                self.add_error(name, "This vendor does not use this secret.")
-        probe = ProviderAccount(vendor=vendor, secrets=dict(self.instance.secrets or {}))
-        for name in probe.missing_secrets():
-            if not data.get(name):
-                self.add_error(name, "Required for this vendor.")
-        return data
-
-    def save(self, commit: bool = True) -> ProviderAccount:
-        """Save the account, replacing only the secrets typed in (blank keeps them)."""
-        account = super().save(commit=False)
-        account.set_secrets(
-            **{
-                n: self.cleaned_data.get(n)
-                for n in SECRET_NAMES.get(account.vendor, ())
-                if self.cleaned_data.get(n)
-            }
-        )
-        if self.cleaned_data.get("webhook_signing_secret"):
-            account.webhook_secret = self.cleaned_data["webhook_signing_secret"]
-        if commit:
-            account.save()
-        return account
 
 
 @admin.register(ProviderAccount)

@@ -19,6 +19,7 @@ arguments, and :class:`Resubmit` when an identical new submit may succeed.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import uuid
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from diarization_portal.conversations.models import Job, JobKind, Member, SyncState, Vendor
+from diarization_portal.conversations.models import Job, JobKind, Member, Vendor
 from providers import jobs
 from providers.deepaffects import webhook_to_transcript
 from providers.elevenlabs import PvcSeparation, stt_to_transcript
@@ -68,6 +69,13 @@ def pushable(job: Job) -> bool:
     """True when the vendor accepts member updates for this job's conversation: Symbl
     (members PUT) and ElevenLabs PVC (selected speakers)."""
     return job.account is not None and (job.account.vendor == Vendor.SYMBL or product(job) == "pvc")
+
+
+def result_key(job: Job) -> str:
+    """Stable hex SHA-256 naming the job's result for
+    :func:`~diarization_portal.conversations.services.imports.transcript_import` (message
+    ids and member scope), so importing the same result again changes nothing."""
+    return hashlib.sha256(f"sync-job:{job.webhook_token}".encode()).hexdigest()
 
 
 def webhook_url(name: str, token: str) -> str | None:
@@ -179,7 +187,9 @@ def _stt_submit(job: Job, client) -> Submitted:
     return Submitted(accepted.request_id, accepted.transcription_id or "")
 
 
-def _pvc_ids(job: Job) -> tuple[str, str]:
+def pvc_ids(job: Job) -> tuple[str, str]:
+    """``(voice_id, sample_id)`` of a PVC job's options. Raises
+    ``ProviderError(error_type="config")`` when either is missing."""
     opts = job.options or {}
     voice_id, sample_id = opts.get("voice_id"), opts.get("sample_id")
     if not voice_id or not sample_id:
@@ -188,7 +198,7 @@ def _pvc_ids(job: Job) -> tuple[str, str]:
 
 
 def _pvc_submit(job: Job, client) -> Submitted:
-    voice_id, sample_id = _pvc_ids(job)
+    voice_id, sample_id = pvc_ids(job)
     # Start only when not started (or failed: a new job is the manual restart), 2.5.
     if client.separation_status(voice_id, sample_id).status in ("not_started", "failed"):
         client.start_separation(voice_id, sample_id)
@@ -227,7 +237,7 @@ def status(job: Job, client) -> JobStatus:
         return client.job_status(job.vendor_job_id)
     if vendor == Vendor.ELEVENLABS:
         if product(job) == "pvc":
-            return client.separation_status(*_pvc_ids(job)).job_status
+            return client.separation_status(*pvc_ids(job)).job_status
         return _stt_status(job, client)
     if vendor == Vendor.PHONEXIA:
         try:
@@ -274,7 +284,7 @@ def fetch(job: Job, client) -> Transcript:
         return client.fetch_transcript(job.vendor_conversation_id or job.conversation.external_id)
     if vendor == Vendor.ELEVENLABS:
         if product(job) == "pvc":
-            return pvc_transcript(client.separation_status(*_pvc_ids(job)))
+            return pvc_transcript(client.separation_status(*pvc_ids(job)))
         if job.result_payload is not None:
             return _parsed("ElevenLabs webhook", stt_to_transcript, job.result_payload)
         return client.get_transcript(job.vendor_conversation_id)
@@ -330,8 +340,8 @@ def push(member: Member, job: Job, client) -> None:
 
     Symbl (1.5): ``PUT …/members/{vendor_label}`` with the name and email of the live member
     that now stands for it (for a merged member: the survivor's, so Symbl merges by email
-    when the survivor has one, else it only renames). ElevenLabs PVC (2.1): POST the full
-    ``selected_speaker_ids`` list = vendor labels of the conversation's live vendor members.
+    when the survivor has one, else it only renames). ElevenLabs PVC (2.1, 2.5): POST the
+    full ``selected_speaker_ids`` list of :func:`pvc_labels`.
     Raises ProviderError (``push_unsupported`` for other vendors).
     """
     if job.account.vendor == Vendor.SYMBL:
@@ -348,16 +358,51 @@ def push(member: Member, job: Job, client) -> None:
         )
         return
     if product(job) == "pvc":
-        labels = list(
-            Member.objects.live()
-            .filter(conversation_id=member.conversation_id)
-            .exclude(sync_state=SyncState.LOCAL)
-            .exclude(vendor_label="")
-            .values_list("vendor_label", flat=True)
-        )
-        client.select_speakers(*_pvc_ids(job), labels)
+        client.select_speakers(*pvc_ids(job), pvc_labels(job))
         return
     raise ProviderError(
         f"{job.account.get_vendor_display()} does not accept member updates",
         error_type="push_unsupported",
     )
+
+
+# -- PVC speaker selection ------------------------------------------------------------------
+
+
+def pvc_tracks(job: Job) -> list[Member]:
+    """The members that stand for the separated speakers of PVC ``job`` (one per vendor
+    ``speaker_id``, merged or not), in order of first appearance: the members its result
+    brought in (``label_scope`` = the job's result scope, as in ``transcript_import``)."""
+    return list(
+        Member.objects.filter(conversation_id=job.conversation_id, label_scope=result_key(job)[:16])
+        .exclude(vendor_label__in=["", UNKNOWN_LABEL])
+        .order_by("position", "pk")
+    )
+
+
+def live_member(member: Member, by_pk: dict[int, Member]) -> Member:
+    """Follow ``merged_into`` through ``by_pk`` (members by primary key, ``member``'s own
+    row included) to the live member that stands for ``member``; rows are read from
+    ``by_pk``."""
+    member = by_pk.get(member.pk, member)
+    for _ in range(1000):
+        if member.merged_into_id is None or member.merged_into_id not in by_pk:
+            break
+        member = by_pk[member.merged_into_id]
+    return member
+
+
+def pvc_labels(job: Job) -> list[str]:
+    """The full ``selected_speaker_ids`` list to send for PVC ``job`` (vendor-apis.md 2.1,
+    2.5: the list replaces the previous selection): the ``speaker_id`` of every separated
+    speaker whose live member is kept (``Member.pvc_selected``). A speaker merged into a
+    kept member is kept too: merged speakers are one person, and each separated track of
+    that person is voice material. Two queries."""
+    tracks = pvc_tracks(job)
+    by_pk = {
+        m.pk: m
+        for m in Member.objects.filter(conversation_id=job.conversation_id).only(
+            "pk", "merged_into_id", "pvc_selected"
+        )
+    }
+    return [t.vendor_label for t in tracks if live_member(t, by_pk).pvc_selected]

@@ -1,7 +1,8 @@
 """Who may see and edit what: one place for the workspace checks every view uses.
 
 A user sees only the workspaces they belong to; anything else is a 404 (never a 403, which
-would reveal that it exists). Viewers and commenters read; editors and admins edit (403).
+would reveal that it exists). Viewers and commenters read; editors and admins edit (403);
+only admins manage the workspace's provider accounts (403).
 """
 
 from __future__ import annotations
@@ -38,3 +39,15 @@ def workspace_for(user, slug: str, *, edit: bool = False) -> Membership:
     if workspace is None:
         raise Http404("No such workspace")
     return membership_for(user, workspace.pk, edit=edit)
+
+
+def workspace_admin_for(user, slug: str) -> Membership:
+    """The ``user``'s admin membership of the workspace ``slug``.
+
+    Raises ``Http404`` when the user is not a member and ``PermissionDenied`` for editors,
+    commenters and viewers.
+    """
+    membership = workspace_for(user, slug)
+    if not membership.is_admin:
+        raise PermissionDenied("Only workspace admins can manage provider accounts")
+    return membership

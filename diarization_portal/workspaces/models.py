@@ -54,3 +54,8 @@ class Membership(models.Model):
     def can_edit(self) -> bool:
         """True for editors and admins."""
         return self.role in EDIT_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        """True for workspace admins (they manage provider accounts)."""
+        return self.role == Role.ADMIN

@@ -263,7 +263,7 @@ def test_detail_page_queries_do_not_grow_with_jobs_messages_or_pushes(client, ws
     few_q = count(client, url)
     many_q = count(client, reverse("dashboard:conversation_detail", args=[big.pk]))
     assert len(few_q) == len(many_q), f"{len(few_q)} vs {len(many_q)}:\n{many_q.sql()}"
-    assert len(few_q) <= 13, few_q.sql()
+    assert len(few_q) <= 17, few_q.sql()  # 13, + up to 4 for the duplicate suggestions
 
 
 def test_speakers_panel_queries_do_not_grow_with_members(client, ws, symbl, editor):

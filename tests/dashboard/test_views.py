@@ -290,7 +290,7 @@ def test_query_count_does_not_grow_with_messages(client, ws, editor, page):
             factories.conversation(ws, messages=1000, title=f"more {n}")
         many = count_queries(client, url)
     assert len(many) == len(few), f"{len(few)} vs {len(many)} queries:\n{many.sql()}"
-    assert len(few) <= 12, few.sql()
+    assert len(few) <= 16, few.sql()  # detail: 12, + up to 4 for the duplicate suggestions
 
 
 def test_list_page_shows_figures_of_each_conversation(client, ws, editor):

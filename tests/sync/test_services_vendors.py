@@ -14,6 +14,8 @@ from responses import matchers
 from diarization_portal.conversations.models import Job, JobState, Member, Message, SyncState
 from diarization_portal.conversations.services import speakers
 from diarization_portal.sync import services, vendors
+from diarization_portal.sync.services.pvc import PvcSelectionError, pvc_selection_save
+from tests import factories
 
 from .conftest import PUBLIC, age, due, make_account, recorded
 
@@ -207,19 +209,63 @@ def test_pvc_separation_is_started_once_and_imported(pvc_imported):
     assert Message.objects.filter(job=pvc_imported).count() == 2
 
 
-def test_pvc_merge_sends_the_full_selection_of_live_speakers(pvc_imported, mocked, tasks):
+def test_pvc_merge_keeps_both_separated_tracks_of_the_one_person(pvc_imported, mocked, tasks):
     spk_a, spk_b = pvc_imported.conversation.members.order_by("position")
     speakers.member_merge(source=spk_b, target=spk_a)
     select = mocked.post(
         PVC,
         json=recorded("elevenlabs", "select_speakers.json"),
-        match=[matchers.json_params_matcher({"selected_speaker_ids": ["spk_a"]})],
+        match=[matchers.json_params_matcher({"selected_speaker_ids": ["spk_a", "spk_b"]})],
     )
     tasks.run_all()
     assert select.call_count == 2  # one push per changed member, same full list
     assert set(
         Member.objects.filter(pk__in=[spk_a.pk, spk_b.pk]).values_list("sync_state", flat=True)
     ) == {SyncState.SYNCED}
+
+
+def test_pvc_selection_sends_only_kept_speakers_and_merged_tracks_follow(
+    pvc_imported, mocked, tasks
+):
+    spk_a, spk_b = pvc_imported.conversation.members.order_by("position")
+    sent = []
+    mocked.add_callback(
+        "POST",
+        PVC,
+        callback=lambda req: (sent.append(json.loads(req.body)) or 200, {}, '{"voice_id":"x"}'),
+    )
+    labels = pvc_selection_save(job=pvc_imported, keep=[spk_a.pk])
+    assert labels == ["spk_a"]
+    assert tasks.names() == ["push_member"]  # only spk_b's kept state changed
+    tasks.run_all()
+    assert sent == [{"selected_speaker_ids": ["spk_a"]}]
+    spk_b.refresh_from_db()
+    assert (spk_b.pvc_selected, spk_b.sync_state) == (False, SyncState.SYNCED)
+
+    # spk_a merged into the dropped spk_b: one person, dropped with both tracks
+    speakers.member_merge(source=spk_a, target=spk_b)
+    tasks.run_all()
+    assert sent[-1] == {"selected_speaker_ids": []}
+    # keeping that person keeps both separated tracks
+    assert pvc_selection_save(job=pvc_imported, keep=[spk_b.pk]) == ["spk_a", "spk_b"]
+    tasks.run_all()
+    assert sent[-1] == {"selected_speaker_ids": ["spk_a", "spk_b"]}
+    assert vendors.pvc_labels(pvc_imported) == ["spk_a", "spk_b"]
+
+
+def test_pvc_selection_refuses_nothing_kept_and_foreign_members(pvc_imported, tasks):
+    spk_a, spk_b = pvc_imported.conversation.members.order_by("position")
+    with pytest.raises(PvcSelectionError, match="keep at least one speaker"):
+        pvc_selection_save(job=pvc_imported, keep=[])
+    stranger = factories.conversation(pvc_imported.conversation.workspace).members.first()
+    with pytest.raises(PvcSelectionError, match=f"member {stranger.pk} is not a separated"):
+        pvc_selection_save(job=pvc_imported, keep=[spk_a.pk, stranger.pk])
+    speakers.member_merge(source=spk_b, target=spk_a)
+    tasks.take()
+    with pytest.raises(PvcSelectionError, match=f"member {spk_b.pk} is not a separated"):
+        pvc_selection_save(job=pvc_imported, keep=[spk_b.pk])  # merged: choose spk_a instead
+    assert set(Member.objects.values_list("pvc_selected", flat=True)) == {True}
+    assert tasks.names() == []
 
 
 def test_pvc_push_422_marks_failed_with_the_reason(pvc_imported, mocked, tasks):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
@@ -22,6 +20,7 @@ from providers.formats._common import UNKNOWN_LABEL
 from providers.types import ProviderError, Transcript
 
 from .. import vendors
+from ..vendors import result_key
 from ._queue import enqueue
 from .jobs import (
     ACTIVE,
@@ -35,12 +34,6 @@ from .jobs import (
     _resubmit,
     job_fail,
 )
-
-
-def result_key(job: Job) -> str:
-    """Stable hex SHA-256 naming the job's result for :func:`transcript_import` (message ids
-    and member scope), so importing the same result again changes nothing."""
-    return hashlib.sha256(f"sync-job:{job.webhook_token}".encode()).hexdigest()
 
 
 def job_import(*, job_id: int) -> Job | None:
