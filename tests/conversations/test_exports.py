@@ -333,3 +333,15 @@ def test_unknown_format_is_refused(ws):
     conv = factories.conversation(ws, messages=1)
     with pytest.raises(UnknownExportFormat, match="'docx'"):
         conversation_export(conversation=conv, format="docx")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["<i>Bo</i>", "{\\an8}Top", ">>Bob", "Bob:", "  Ann \n Lee ", "&amp;", "x]: y", "Ünal Çelik"],
+)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_awkward_names_round_trip(ws, fmt, name):
+    conv = factories.conversation(ws, members=2, messages=6)
+    Member.objects.filter(conversation=conv, position=0).update(name=name)
+
+    assert_round_trip(conv, reimported(ws, conv, fmt), fmt)
