@@ -19,20 +19,23 @@ recording. The formats, their sources and what each keeps:
   start, punctuation, digits first, more than four words) is written ``[Name]: text`` with
   ``]`` and ``\\`` escaped by a backslash (:data:`providers.formats.srt.TAGGED_SPEAKER`).
   Times in milliseconds (``hh:mm:ss,mmm``). SRT has no escapes for text: ``<i>``-like tags
-  in a message are read back as formatting.
+  in a message are read back as formatting, and a name or text that looks like cue timings
+  (``1:00:00,000 -->``) makes the importer refuse the file.
 * ``rttm`` — NIST RT-09 evaluation plan, appendix A: one line per message,
   ``SPEAKER <file-id> <channel> <onset> <duration> <NA> <NA> <speaker> <NA> <NA>``; onset and
   duration in seconds with 3 decimals; channel from ``Message.channel`` (``0``, "unknown",
   is written as ``1``); file id from the conversation title (:func:`rttm_token`). The speaker
   field is the member's name with each run of whitespace replaced by ``_``
   (``"Priya Natarajan"`` -> ``Priya_Natarajan``), because RTTM fields are split on
-  whitespace. Text is not part of RTTM.
+  whitespace; ``"Ann Lee"`` and ``"Ann_Lee"`` are then one speaker. Text is not part of RTTM.
 * ``json`` — the Symbl.ai Conversation API bundle that :mod:`providers.formats.symbl` reads
   (vendor-apis.md 1.5): ``{"conversation": {id, type, name, startTime?}, "members": [{id,
   name, email?}], "messages": [{id, text, from: {id, name, email?}, startTime?, endTime?,
   timeOffset, duration, conversationId}], "insights": [{id, type, text, score, messageIds,
   phrases, entities, from, assignee, definitive?, dueBy?}]}``. Member ids are the members'
-  UUIDs, message and insight ids their ``external_id``; times are exact (float seconds).
+  UUIDs, message and insight ids their ``external_id``, the conversation id its
+  ``external_id`` (else its primary key); ``startTime``/``endTime`` (ISO 8601, UTC) only when
+  the conversation's start is known; ``timeOffset``/``duration`` are exact (float seconds).
   Importing it gives back the same speakers, messages and insights.
 
 In WebVTT, SRT and RTTM a speaker is known only by its name: names are written with runs of
@@ -111,9 +114,9 @@ class Export:
 def conversation_export(*, conversation: Conversation, format: str) -> Export:
     """Export ``conversation`` in ``format`` (one of :data:`FORMATS`) with current names.
 
-    Reads the members with one query now; the messages are read with one more query (two for
-    ``json``, plus two for the insights) while :attr:`Export.chunks` is consumed, so the query
-    count does not grow with the number of messages. Not a transaction: a long export runs
+    Reads the members with one query now, and the messages with one more query (``json``: plus
+    two for the insights and their message ids) while :attr:`Export.chunks` is consumed, so
+    the query count does not grow with the number of messages. Not a transaction: a long export runs
     beside edits, and a member created after the export started (a split) is loaded when
     one of its messages comes up. Raises :class:`UnknownExportFormat` for another format.
     See the module docstring for each format's shape and units.
