@@ -1,8 +1,10 @@
-"""SubRip (SRT) subtitles whose lines name the speaker with a prefix.
+r"""SubRip (SRT) subtitles whose lines name the speaker with a prefix.
 
 Parsing is done by the ``srt`` library (cue blocks ``index / HH:MM:SS,mmm --> HH:MM:SS,mmm /
 text``); this module reads the speaker conventions of subtitle and caption exports:
-``Name: text``, ``[Name] text`` and the broadcast ``>> Name: text``.
+``Name: text``, ``[Name] text`` and the broadcast ``>> Name: text``, plus ``[any name]: text``
+(backslash escapes ``\]`` and ``\\``), which the portal's own SRT export writes for names the
+other forms cannot carry.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ SPEAKER_PREFIX = re.compile(
     rf"|^\s*(?:>>\s*)?\[(?P<bracket>{_NAME})\]\s*:?\s*(?P<rest2>\S.*)$",
     re.DOTALL,
 )
+#: ``[Name]: text`` with any characters in the name, ``\]`` and ``\\`` escaping a bracket
+#: and a backslash: the form the portal's SRT export writes for a name that ``Name:`` cannot
+#: carry (lower case, punctuation, digits first, more than 4 words). The colon right after the
+#: bracket marks a speaker, so a sound description such as ``[laughs] yes`` stays text.
+TAGGED_SPEAKER = re.compile(
+    r"^\s*(?:>>\s*)?\[(?P<name>(?:[^\]\\\r\n]|\\.)+)\]:(?:\s+|$)(?P<rest>.*)$", re.DOTALL
+)
+_ESCAPED = re.compile(r"\\(.)")
 _BARE_CHEVRON = re.compile(r"^\s*>>\s*")
 _TIMING_LIKE = re.compile(r"\d+:\d{2}[,.:]\d{2}.*-+>|-+>.*\d+:\d{2}[,.:]\d{2}")
 
@@ -45,8 +55,9 @@ def parse(text: str | bytes) -> Transcript:
     One :class:`~providers.types.Utterance` per cue, with the cue ``start``/``end`` in
     seconds; a cue whose lines start with different speaker prefixes is split into one
     utterance per prefix, sharing the cue's times. A line starting with ``Name:`` (1-4 words
-    starting with a letter, no sentence punctuation), ``[Name]`` or ``>> Name:`` sets the
-    speaker (see :func:`split_speaker`) and the prefix is removed from the text; cues without
+    starting with a letter, no sentence punctuation), ``[Name]``, ``>> Name:`` or ``[any
+    name]:`` (:data:`TAGGED_SPEAKER`) sets the speaker (see :func:`split_speaker`) and the
+    prefix is removed from the text; cues without
     a prefix keep the last speaker, or ``"unknown"`` (``name=None``) before any. A bare
     ``>>`` is removed and keeps the speaker. ``<i>``/``<b>``/``<u>``/``<font>`` tags and
     ``{\\an8}`` codes are removed and line breaks joined by a space. Speaker ``label`` and
@@ -102,7 +113,11 @@ def split_speaker(line: str) -> tuple[str | None, str]:
 
     A name starting with a lower-case letter is not taken (``"so: yes"``), which keeps most
     sentences out. A bare ``>>`` marker is removed: ``">> So"`` gives ``(None, "So")``.
+    ``[name]: text`` (:data:`TAGGED_SPEAKER`) takes any name, escapes decoded.
     """
+    tagged = _tagged(line)
+    if tagged is not None:
+        return tagged
     match = SPEAKER_PREFIX.match(line)
     if match is None or (match.group("colon") or match.group("bracket"))[0].islower():
         return None, _BARE_CHEVRON.sub("", line)
@@ -115,11 +130,16 @@ def speaker_turns(content: str) -> list[tuple[str | None, str]]:
     """Split cue text into ``(speaker name or None, text)`` turns at lines with a prefix.
 
     Text before the first prefix gets ``None``. Turns with empty text are dropped unless the
-    cue would have none left.
+    cue would have none left. Format tags are removed before looking for a prefix, except in
+    the name of a ``[name]:`` prefix, which is taken as written.
     """
     turns: list[tuple[str | None, list[str]]] = [(None, [])]
-    for line in _FORMAT_TAGS.sub("", content).splitlines():
-        name, rest = split_speaker(line)
+    for raw in content.splitlines():
+        tagged = _tagged(raw)
+        if tagged is not None:
+            name, rest = tagged[0], _FORMAT_TAGS.sub("", tagged[1])
+        else:
+            name, rest = split_speaker(_FORMAT_TAGS.sub("", raw))
         if name is not None:
             turns.append((name, []))
         turns[-1][1].append(rest)
@@ -129,6 +149,14 @@ def speaker_turns(content: str) -> list[tuple[str | None, str]]:
         named = [turn for turn in joined if turn[0]]
         kept = named[-1:] or joined[-1:]
     return kept
+
+
+def _tagged(line: str) -> tuple[str, str] | None:
+    match = TAGGED_SPEAKER.match(line)
+    if match is None:
+        return None
+    name = squash(_ESCAPED.sub(r"\1", match.group("name")))
+    return (name, match.group("rest")) if name else None
 
 
 def _check_no_timing_in_text(content: str, timing_line: int | None) -> None:

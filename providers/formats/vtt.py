@@ -84,6 +84,7 @@ def parse(text: str | bytes) -> Transcript:
 def voice_spans(raw_text: str) -> list[tuple[str | None, str]]:
     """Split raw cue text into ``(voice name or None, plain text)`` pairs, one per voice span.
 
+    Voice names have character references decoded (``<v AT&amp;T>`` -> ``"AT&T"``).
     Text before the first ``<v>`` tag gets ``None`` and is dropped when empty; other spans with
     empty text are dropped unless the cue would have none left.
     """
@@ -91,7 +92,8 @@ def voice_spans(raw_text: str) -> list[tuple[str | None, str]]:
     pos, voice = 0, None
     for match in VOICE_TAG.finditer(raw_text):
         spans.append((voice, raw_text[pos : match.start()]))
-        voice, pos = (match.group(1) or "").strip() or None, match.end()
+        # The annotation may hold character references (W3C WebVTT 4.2.2: "&amp;", "&lt;").
+        voice, pos = html.unescape(match.group(1) or "").strip() or None, match.end()
     spans.append((voice, raw_text[pos:]))
     cleaned = [(name, squash(html.unescape(strip_tags(body)))) for name, body in spans]
     kept = [(name, body) for name, body in cleaned if body]

@@ -142,3 +142,26 @@ def test_cue_ending_before_it_starts_names_its_timing_line():
 
     assert caught.value.location == "line 6"
     assert "ends before it starts" in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("[de Souza]: hola", ("de Souza", "hola")),
+        ("[Ann (PM)]: ok", ("Ann (PM)", "ok")),
+        ("[A: B]: c: d", ("A: B", "c: d")),
+        (r"[x\]\\y]: z", (r"x]\y", "z")),
+        ("[spk00 Real]:", ("spk00 Real", "")),
+        # a bracket without a colon after it is a sound description, not a speaker
+        ("[laughs] yes", (None, "[laughs] yes")),
+        ("[music]", (None, "[music]")),
+    ],
+)
+def test_split_speaker_reads_any_name_in_brackets_before_a_colon(line, expected):
+    assert srt.split_speaker(line) == expected
+
+
+def test_tagged_name_keeps_tag_like_text_and_the_text_loses_format_tags():
+    transcript = srt.parse("1\n00:00:01,000 --> 00:00:02,000\n[Bo <b> & co]: <i>hi</i>\n")
+
+    assert [(u.speaker_label, u.text) for u in transcript.utterances] == [("Bo <b> & co", "hi")]

@@ -123,3 +123,14 @@ def test_voice_spans_helper():
         ("B", "two"),
     ]
     assert vtt.voice_spans("<v Empty></v>") == [("Empty", "")]
+
+
+def test_voice_names_have_character_references_decoded():
+    transcript = vtt.parse(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v AT&amp;T &lt;sales&gt;>hi &amp; bye\n"
+    )
+
+    assert [(u.speaker_label, u.text) for u in transcript.utterances] == [
+        ("AT&T <sales>", "hi & bye")
+    ]
+    assert transcript.speakers[0].name == "AT&T <sales>"
