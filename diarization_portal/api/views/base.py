@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import generics
+from rest_framework.views import APIView
 
 from ..access import conversation_for
 from ..exceptions import QueryValidationError
@@ -17,7 +18,17 @@ def parse_query(request, serializer_class) -> dict:
     return serializer.validated_data
 
 
-class ConversationItemList(generics.ListAPIView):
+class ConversationScoped(APIView):
+    """Base of every view under ``/conversations/{id}``: a method the endpoint does not have is
+    a 405 only for members of the conversation's workspace; for anyone else the conversation
+    does not exist (404), whatever the verb."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        conversation_for(request, kwargs["pk"])
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+
+class ConversationItemList(ConversationScoped, generics.ListAPIView):
     """A paginated list of rows of one conversation (``/conversations/{id}/<items>``).
 
     Subclasses set ``serializer_class``, ``pagination_class`` (:func:`..pagination.paged`) and

@@ -8,7 +8,6 @@ from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from diarization_portal.conversations.models import Conversation, Member
 from diarization_portal.conversations.services.conversations import conversation_delete
@@ -17,7 +16,7 @@ from ..access import conversation_for, workspace_membership
 from ..pagination import paged
 from ..serializers import ConversationQuerySerializer, ConversationSerializer
 from ..serializers.members import MessageReplySerializer
-from .base import parse_query
+from .base import ConversationScoped, parse_query
 
 DELETED = "successfully deleted the conversation"
 
@@ -80,7 +79,7 @@ class ConversationList(generics.ListAPIView):
         return self.list(request, *args, **kwargs)
 
 
-class ConversationDetail(APIView):
+class ConversationDetail(ConversationScoped):
     """One conversation with its members; delete it (editors and admins)."""
 
     @extend_schema(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from diarization_portal.conversations.models import Conversation, Member
 from diarization_portal.conversations.services import speakers
 
 from ..access import conversation_for, member_for
 from ..serializers import MemberSerializer, MemberUpdateSerializer, MessageReplySerializer
+from .base import ConversationScoped
 
 
 def updated_message(member_id, conversation: Conversation) -> str:
@@ -29,7 +29,7 @@ def _changes(member: Member, name: str, email: str | None) -> bool:
     return email is not None and email.strip().lower() != member.email.lower()
 
 
-class MemberList(APIView):
+class MemberList(ConversationScoped):
     """The live members (speakers) of a conversation, in order of first appearance."""
 
     @extend_schema(
@@ -46,7 +46,7 @@ class MemberList(APIView):
         return Response({"members": MemberSerializer(members, many=True).data})
 
 
-class MemberDetail(APIView):
+class MemberDetail(ConversationScoped):
     """Rename a member, or merge it into the member that has the given email."""
 
     @extend_schema(
