@@ -28,6 +28,7 @@ from .views import (
     jobs,
     members,
     messages,
+    process,
     speakers,
 )
 
@@ -81,6 +82,15 @@ v1 = [
     path("conversations/<int:pk>/jobs", jobs.ConversationJobList.as_view(), name="job_list"),
     path("jobs/<int:pk>", jobs.JobDetail.as_view(), name="job_detail"),
     path("job/<int:pk>", jobs.SymblJobStatus.as_view(), name="job_status"),
+    # Recordings to vendors on Symbl's Async API paths (views.process).
+    path("process/audio/url", process.SubmitUrl.as_view(), name="process_audio_url"),
+    path("process/audio", process.SubmitFile.as_view(), name="process_audio"),
+    path("process/video/url", process.SubmitVideoUrl.as_view(), name="process_video_url"),
+    path("process/video", process.SubmitVideoFile.as_view(), name="process_video"),
+    path("process/audio/url/<int:pk>", process.AppendUrl.as_view(), name="append_audio_url"),
+    path("process/audio/<int:pk>", process.AppendFile.as_view(), name="append_audio"),
+    path("process/video/url/<int:pk>", process.AppendVideoUrl.as_view(), name="append_video_url"),
+    path("process/video/<int:pk>", process.AppendVideoFile.as_view(), name="append_video"),
 ]
 
 urlpatterns = [
