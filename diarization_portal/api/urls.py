@@ -23,7 +23,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from . import account
 from .exceptions import not_found
 from .views import (
+    accounts,
     conversations,
+    files,
     insights,
     jobs,
     members,
@@ -91,6 +93,21 @@ v1 = [
     path("process/audio/<int:pk>", process.AppendFile.as_view(), name="append_audio"),
     path("process/video/url/<int:pk>", process.AppendVideoUrl.as_view(), name="append_video_url"),
     path("process/video/<int:pk>", process.AppendVideoFile.as_view(), name="append_video"),
+    # Transcript files in and out (views.files).
+    path("conversations/import", files.ConversationImport.as_view(), name="conversation_import"),
+    path(
+        "conversations/<int:pk>/import",
+        files.ConversationAppendImport.as_view(),
+        name="conversation_append_import",
+    ),
+    path(
+        "conversations/<int:pk>/export",
+        files.ConversationExport.as_view(),
+        name="conversation_export",
+    ),
+    # Provider accounts, read only (views.accounts).
+    path("accounts", accounts.AccountList.as_view(), name="account_list"),
+    path("accounts/<int:pk>", accounts.AccountDetail.as_view(), name="account_detail"),
 ]
 
 urlpatterns = [
