@@ -33,6 +33,7 @@ from providers.types import ParseError
 
 from ..access import conversation_for, workspace_membership
 from ..exceptions import error_body
+from ..schema import ErrorSerializer
 from ..serializers.files import (
     AppendImportFormSerializer,
     ExportQuerySerializer,
@@ -93,6 +94,9 @@ def import_workspace(request, slug: str | None):
     raise ValidationError({"workspace": ["you belong to no workspace"]})
 
 
+NOT_A_FORM = OpenApiResponse(
+    ErrorSerializer, description="The body is not a multipart form (`unsupported_media_type`)."
+)
 IMPORT_DOC = (
     " Formats: Symbl JSON, RTTM, WebVTT voice tags, SRT `Name:` prefixes, and the JSON of "
     "Deepgram, AssemblyAI, AWS Transcribe, ElevenLabs (STT, PVC), Phonexia and DeepAffects; "
@@ -112,7 +116,7 @@ class ConversationImport(APIView):
         description="Editors and admins of the workspace. Replies 201 with the counts."
         + IMPORT_DOC,
         request={"multipart/form-data": ImportFormSerializer},
-        responses={201: ImportReplySerializer},
+        responses={201: ImportReplySerializer, 415: NOT_A_FORM},
         tags=["files"],
     )
     def post(self, request):
@@ -133,7 +137,7 @@ class ConversationAppendImport(ConversationScoped):
         "ends and its speakers become new members, ready to be merged. The same file again "
         "changes nothing (`created` all zero). Editors and admins." + IMPORT_DOC,
         request={"multipart/form-data": AppendImportFormSerializer},
-        responses={200: ImportReplySerializer},
+        responses={200: ImportReplySerializer, 415: NOT_A_FORM},
         tags=["files"],
     )
     def post(self, request, pk: int):

@@ -22,12 +22,12 @@ the provider account (see :class:`~..serializers.process.SubmitQuerySerializer`)
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.views import APIView
 
 from ..access import conversation_for
-from ..schema import error_response
+from ..schema import ErrorSerializer, error_response
 from ..serializers.process import (
     OPTIONS_HELP,
     FileSubmitFormSerializer,
@@ -58,6 +58,14 @@ FILE_BODY = {
     "video/*": OpenApiTypes.BINARY,
 }
 REPLIES = {201: SubmitReplySerializer}
+FILE_REPLIES = {
+    **REPLIES,
+    415: OpenApiResponse(
+        ErrorSerializer,
+        description="The body is neither a multipart form nor a recording (`audio/*`, "
+        "`video/*`, `application/octet-stream` or no `Content-Type`): `unsupported_media_type`.",
+    ),
+}
 
 
 class SubmitUrl(APIView):
@@ -94,7 +102,7 @@ class SubmitFile(APIView):
         "account's workspace." + NOTES,
         parameters=[SubmitQuerySerializer],
         request=FILE_BODY,
-        responses=REPLIES,
+        responses=FILE_REPLIES,
         tags=["process"],
     )
     def post(self, request):
@@ -140,7 +148,7 @@ class AppendFile(ConversationScoped):
         "multipart form with `file`, up to 500 MB." + NOTES,
         parameters=[SubmitQuerySerializer],
         request=FILE_BODY,
-        responses={**REPLIES, 409: error_response(409)},
+        responses={**FILE_REPLIES, 409: error_response(409)},
         tags=["process"],
     )
     def put(self, request, pk: int):
