@@ -41,6 +41,14 @@ Pagination (:mod:`.pagination`)
     per view (conversations 20/100; messages and insights 1000/5000, because Symbl returns
     those whole). A bad value is a 400 naming the parameter.
 
+Requests
+    Bodies are JSON (``DEFAULT_PARSER_CLASSES``); a view that takes uploads sets its own
+    ``parser_classes``. Views are thin: access check, query or service call, serializer.
+    Everything under ``/conversations/{id}`` subclasses :class:`.views.base.ConversationScoped`
+    (paginated lists: :class:`.views.base.ConversationItemList`), so even a verb the endpoint
+    lacks is a 404 outside the workspace. Query parameters are validated with a serializer via
+    :func:`.views.base.parse_query`.
+
 Serializers (:mod:`.serializers`)
     Explicit camelCase field names (``startTime``, ``messageIds``) with ``source=`` pointing at
     the model field. Ids are strings like Symbl's: conversations, messages and insights are

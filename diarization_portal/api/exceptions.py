@@ -54,6 +54,14 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class InvalidOperation(exceptions.APIException):
+    """400: a speaker operation was refused (``type`` ``invalid_operation``)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This operation cannot be applied."
+    default_code = "invalid_operation"
+
+
 def error_body(type_: str, message: str, errors: list[dict] | None = None) -> dict:
     """The error shape: ``{"type", "message", "errors"}``."""
     return {"type": type_, "message": message, "errors": errors or []}
@@ -104,8 +112,7 @@ def api_exception_handler(exc: Exception, context: dict):
     elif isinstance(exc, UndoConflict):
         exc = Conflict(str(exc))
     elif isinstance(exc, SpeakerOperationError):
-        exc = exceptions.APIException(str(exc))
-        exc.status_code, exc.default_code = status.HTTP_400_BAD_REQUEST, "invalid_operation"
+        exc = InvalidOperation(str(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         log.exception("API error in %s", context.get("view"), exc_info=exc)

@@ -21,6 +21,22 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+ERROR_HEADERS = {
+    "401": {
+        "WWW-Authenticate": {
+            "schema": {"type": "string", "example": 'Bearer realm="api"'},
+            "description": "The scheme to authenticate with.",
+        }
+    },
+    "429": {
+        "Retry-After": {
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "Seconds to wait before the next request.",
+        }
+    },
+}
+
+
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
 class LocPartField(serializers.Field):
     """One step of an error location: a name (string) or a list index (integer)."""
@@ -98,4 +114,6 @@ class ApiAutoSchema(AutoSchema):
                 responses[code] = self._get_response_for_code(
                     error_response(code), code, direction=direction
                 )
+            if code in ERROR_HEADERS:
+                responses[code].setdefault("headers", {}).update(ERROR_HEADERS[code])
         return responses

@@ -162,7 +162,10 @@ def test_list_query_count_does_not_grow_with_conversations(client, ws, auth):
 def test_detail_query_count_does_not_grow_with_members_or_messages(client, ws, auth):
     small = factories.conversation(ws, members=2, messages=5)
     large = factories.conversation(ws, members=20, messages=500, insights=30)
-    url = lambda c: reverse("api:conversation_detail", args=[c.pk])  # noqa: E731
+
+    def url(conv):
+        return reverse("api:conversation_detail", args=[conv.pk])
+
     client.get(url(small), **auth)
     few = count_queries(client, url(small), **auth)
     many = count_queries(client, url(large), **auth)

@@ -100,7 +100,10 @@ def test_messages_are_paged_with_limit_and_offset(client, ws, auth):
 def test_messages_query_count_does_not_grow_with_messages(client, ws, auth):
     small = factories.conversation(ws, members=2, messages=5)
     large = factories.conversation(ws, members=6, messages=600)
-    url = lambda c: reverse("api:message_list", args=[c.pk])  # noqa: E731
+
+    def url(conv):
+        return reverse("api:message_list", args=[conv.pk])
+
     client.get(url(small), **auth)  # records the key's use
     few = count_queries(client, url(small), **auth)
     many = count_queries(client, url(large), **auth)

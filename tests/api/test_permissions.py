@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from rest_framework.exceptions import PermissionDenied
 
+from diarization_portal.api.access import require_admin
 from diarization_portal.conversations.models import Conversation, Member
+from diarization_portal.workspaces.models import Membership
 from tests import factories
 from tests.api.conftest import bearer
 
@@ -128,3 +131,14 @@ def test_the_workspace_filter_of_a_foreign_workspace_is_404(client, ws, people):
     )
     assert response.status_code == 404
     assert response.json()["type"] == "not_found"
+
+
+def test_require_admin_lets_only_workspace_admins_through(ws, people):
+    """The helper views that manage a workspace (accounts, keys) use."""
+    for role in ("admin", "editor", "commenter", "viewer"):
+        membership = Membership.objects.get(user=people[role], workspace=ws)
+        if role == "admin":
+            require_admin(membership)
+        else:
+            with pytest.raises(PermissionDenied):
+                require_admin(membership)

@@ -189,3 +189,21 @@ def test_schemathesis_invalid_requests_get_documented_4xx_replies(fuzz_world):
         run()
     assert 400 in refused and 404 in refused, sorted(set(refused))
     assert all(status < 500 for status in refused)
+
+
+def test_401_and_429_replies_conform_to_the_schema(fuzz_world, settings):
+    operation = _schema()["/api/v1/conversations"]["GET"]
+    anonymous = operation.Case()
+    response = anonymous.call()
+    assert response.status_code == 401
+    anonymous.validate_response(response, checks=CHECKS)
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api": "1/minute"},
+    }
+    case = operation.Case()
+    assert case.call(headers=fuzz_world["headers"]).status_code == 200
+    throttled = case.call(headers=fuzz_world["headers"])
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"][0]) > 0
+    case.validate_response(throttled, checks=CHECKS)

@@ -70,7 +70,9 @@ class ConversationList(generics.ListAPIView):
         description=(
             "Conversations of every workspace you belong to, newest first (by start time; the "
             "import time when the start is unknown). Unlike Symbl, no date range is applied by "
-            "default. Reply: `{conversations: [...], limit, offset, total}`."
+            "default, and Symbl's RSQL `filter` and `sort` are not supported (use `name`, "
+            "`startTime`/`endTime` and `order`). Reply: `{conversations: [...], limit, offset, "
+            "total}`."
         ),
         parameters=[ConversationQuerySerializer],
         tags=["conversations"],
