@@ -265,6 +265,11 @@ def _field_of(err: JobInputError, *, upload: bool) -> str:
     return "file" if upload else "url"
 
 
+def _default_title(options: dict) -> str:
+    """A PVC job has no file or URL to name its conversation after: name the sample."""
+    return f"PVC sample {options['sample_id']}" if options.get("product") == "pvc" else ""
+
+
 def submit(
     request,
     sub: Submission,
@@ -289,7 +294,7 @@ def submit(
             account=account,
             kind=JobKind.APPEND if conversation is not None else JobKind.PROCESS,
             conversation=conversation,
-            title=sub.values.get("name") or "",
+            title=sub.values.get("name") or _default_title(options),
             source_url="" if upload else sub.values.get("url") or "",
             media=media,
             speaker_count=sub.values.get("diarizationSpeakerCount"),

@@ -299,7 +299,10 @@ def test_an_elevenlabs_pvc_job_needs_no_url_but_its_sample(client, auth, ws):
         },
     )
     assert response.status_code == 201, response.content
-    assert only_job().options == {"product": "pvc", "voice_id": "v1", "sample_id": "s1"}
+    job = only_job()
+    assert job.options == {"product": "pvc", "voice_id": "v1", "sample_id": "s1"}
+    assert (job.source_url, bool(job.media)) == ("", False)
+    assert job.conversation.title == "PVC sample s1"
 
 
 def test_an_account_missing_a_secret_is_refused(client, auth, ws):
