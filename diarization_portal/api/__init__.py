@@ -49,6 +49,17 @@ Requests
     lacks is a 404 outside the workspace. Query parameters are validated with a serializer via
     :func:`.views.base.parse_query`.
 
+Beyond Symbl's Conversation API
+    What people do in the dashboard: speaker merge, split, reassign, history and undo
+    (:mod:`.views.speakers`; an undo blocked by later edits is a 409 ``conflict`` whose body
+    adds ``blockingEdits``), jobs and Symbl's ``GET /job/{jobId}`` (:mod:`.views.jobs`),
+    recordings sent to vendors on Symbl's Async API paths ``/process/...``
+    (:mod:`.views.process`, checks in :mod:`.submissions`), transcript file imports (a file
+    that cannot be read is a 400 ``parse_error`` with ``loc`` ``["body", "file", "<line or
+    JSON path>"]``) and streamed exports (:mod:`.views.files`), provider accounts without
+    their secrets (:mod:`.views.accounts`). Uploads are multipart forms (``file``); Symbl's
+    ``POST /process/audio`` also takes the recording's bytes as the body.
+
 Serializers (:mod:`.serializers`)
     Explicit camelCase field names (``startTime``, ``messageIds``) with ``source=`` pointing at
     the model field. Ids are strings like Symbl's: conversations, messages and insights are

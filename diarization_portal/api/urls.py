@@ -6,6 +6,15 @@ one name per endpoint (``api:conversation_list``, ``api:conversation_detail``,
 ``api:member_list``, ``api:member_detail``, ``api:message_list``, ``api:insight_list``,
 ``api:action_item_list``, ``api:question_list``, ``api:follow_up_list``). Endpoint paths have
 no trailing slash, like Symbl's. Any other path under ``/api/`` is a JSON 404.
+
+Beyond Symbl's Conversation API: ``api:member_merge``, ``api:messages_split``,
+``api:messages_reassign``, ``api:edit_list``, ``api:edit_undo`` (speaker operations);
+``api:job_list``, ``api:job_detail``, ``api:job_status`` (Symbl's ``/job/{jobId}``);
+``api:process_audio_url``, ``api:process_audio``, ``api:process_video_url``,
+``api:process_video`` and the appends ``api:append_audio_url``, ``api:append_audio``,
+``api:append_video_url``, ``api:append_video`` (Symbl's Async API paths);
+``api:conversation_import``, ``api:conversation_append_import``, ``api:conversation_export``;
+``api:account_list``, ``api:account_detail``.
 """
 
 from django.urls import include, path, re_path
@@ -13,7 +22,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import account
 from .exceptions import not_found
-from .views import conversations, insights, members, messages
+from .views import (
+    accounts,
+    conversations,
+    files,
+    insights,
+    jobs,
+    members,
+    messages,
+    process,
+    speakers,
+)
 
 app_name = "api"
 
@@ -43,6 +62,52 @@ v1 = [
         insights.FollowUpList.as_view(),
         name="follow_up_list",
     ),
+    # Beyond Symbl: speaker operations and history (views.speakers).
+    path(
+        "conversations/<int:pk>/members/<uuid:member_id>/merge",
+        speakers.MemberMerge.as_view(),
+        name="member_merge",
+    ),
+    path("conversations/<int:pk>/split", speakers.MessagesSplit.as_view(), name="messages_split"),
+    path(
+        "conversations/<int:pk>/messages/reassign",
+        speakers.MessagesReassign.as_view(),
+        name="messages_reassign",
+    ),
+    path("conversations/<int:pk>/edits", speakers.EditList.as_view(), name="edit_list"),
+    path(
+        "conversations/<int:pk>/edits/<int:edit_id>/undo",
+        speakers.EditUndo.as_view(),
+        name="edit_undo",
+    ),
+    # Jobs (views.jobs); Symbl's job status at /job/{jobId}.
+    path("conversations/<int:pk>/jobs", jobs.ConversationJobList.as_view(), name="job_list"),
+    path("jobs/<int:pk>", jobs.JobDetail.as_view(), name="job_detail"),
+    path("job/<int:pk>", jobs.SymblJobStatus.as_view(), name="job_status"),
+    # Recordings to vendors on Symbl's Async API paths (views.process).
+    path("process/audio/url", process.SubmitUrl.as_view(), name="process_audio_url"),
+    path("process/audio", process.SubmitFile.as_view(), name="process_audio"),
+    path("process/video/url", process.SubmitVideoUrl.as_view(), name="process_video_url"),
+    path("process/video", process.SubmitVideoFile.as_view(), name="process_video"),
+    path("process/audio/url/<int:pk>", process.AppendUrl.as_view(), name="append_audio_url"),
+    path("process/audio/<int:pk>", process.AppendFile.as_view(), name="append_audio"),
+    path("process/video/url/<int:pk>", process.AppendVideoUrl.as_view(), name="append_video_url"),
+    path("process/video/<int:pk>", process.AppendVideoFile.as_view(), name="append_video"),
+    # Transcript files in and out (views.files).
+    path("conversations/import", files.ConversationImport.as_view(), name="conversation_import"),
+    path(
+        "conversations/<int:pk>/import",
+        files.ConversationAppendImport.as_view(),
+        name="conversation_append_import",
+    ),
+    path(
+        "conversations/<int:pk>/export",
+        files.ConversationExport.as_view(),
+        name="conversation_export",
+    ),
+    # Provider accounts, read only (views.accounts).
+    path("accounts", accounts.AccountList.as_view(), name="account_list"),
+    path("accounts/<int:pk>", accounts.AccountDetail.as_view(), name="account_detail"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,76 @@
+"""File imports (Symbl JSON, RTTM, WebVTT, SRT and vendor JSON, :mod:`providers.formats`) and
+exports (:mod:`diarization_portal.conversations.services.exports`)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from diarization_portal.conversations.services.exports import FORMATS as EXPORT_FORMATS
+from providers.formats import ALL_FORMATS
+
+#: Largest transcript file the portal imports (it is parsed in memory).
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+class AppendImportFormSerializer(serializers.Serializer):
+    """Multipart form of ``POST /conversations/{id}/import``."""
+
+    file = serializers.FileField(
+        help_text="Symbl JSON, RTTM, WebVTT (voice tags), SRT (Name: prefixes), or the JSON of "
+        "Deepgram, AssemblyAI, AWS Transcribe, ElevenLabs STT or PVC, Phonexia or DeepAffects; "
+        "up to 50 MB."
+    )
+    format = serializers.ChoiceField(
+        choices=["auto", *ALL_FORMATS],
+        default="auto",
+        help_text="`auto` (the default) detects it from the content.",
+    )
+
+    def validate_file(self, upload):
+        if upload.size > MAX_IMPORT_BYTES:
+            raise serializers.ValidationError("the file is larger than 50 MB")
+        return upload
+
+
+class ImportFormSerializer(AppendImportFormSerializer):
+    """Multipart form of ``POST /conversations/import``."""
+
+    title = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="The conversation's name (default: from the file).",
+    )
+    workspace = serializers.SlugField(
+        required=False,
+        help_text="The workspace (slug). Default: the only workspace you edit.",
+    )
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    members = serializers.IntegerField()
+    messages = serializers.IntegerField()
+    insights = serializers.IntegerField()
+
+
+class ImportReplySerializer(serializers.Serializer):
+    """What an import brought: ``members``/``messages``/``insights`` of the file that the
+    conversation now holds, and how many rows were ``created`` (all zero when the same file
+    was imported into the conversation before)."""
+
+    conversationId = serializers.CharField()
+    jobId = serializers.CharField(help_text="The import job (`GET /jobs/{id}`).")
+    members = serializers.IntegerField(help_text="Speakers in the file.")
+    messages = serializers.IntegerField(help_text="Utterances (segments) in the file.")
+    insights = serializers.IntegerField(help_text="Insights in the file.")
+    created = ImportCountsSerializer(help_text="New rows.")
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    """Query parameters of ``GET /conversations/{id}/export``."""
+
+    format = serializers.ChoiceField(
+        choices=list(EXPORT_FORMATS),
+        help_text="`vtt` (WebVTT, `<v Name>` voice spans), `srt` (SubRip, `Name:` prefixes), "
+        "`rttm` (NIST RTTM, no text) or `json` (Symbl Conversation API bundle).",
+    )
