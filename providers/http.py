@@ -234,8 +234,10 @@ class VendorSession:
 
     ``vendor`` names the vendor in messages (``"Symbl"``). ``headers`` are sent on every
     request (auth headers belong here). ``secrets`` (API keys, app secrets) are redacted from
-    every message; add short-lived ones (access tokens) with :meth:`add_secret`. ``clock`` is
-    the wall clock (epoch seconds) used for HTTP-date and epoch retry headers.
+    every message; add short-lived ones (access tokens) with :meth:`add_secret`. ``timeout``
+    ((connect, read) seconds or one number) applies to every request that does not set its own
+    (uploads do). ``clock`` is the wall clock (epoch seconds) used for HTTP-date and epoch retry
+    headers.
     """
 
     def __init__(
@@ -269,13 +271,14 @@ class VendorSession:
         method: str,
         url: str,
         *,
-        timeout: tuple[float, float] | float | None = DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] | float | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one request and return the response when its status is below 400.
 
-        ``timeout`` is (connect, read) seconds or one number; ``None`` means the session
-        default, so a request never waits forever. ``kwargs`` go to
+        ``timeout`` is (connect, read) seconds or one number; ``None`` (the default) means the
+        session's ``timeout`` (:data:`DEFAULT_TIMEOUT` unless the session was built with
+        another), so a request never waits forever. ``kwargs`` go to
         :meth:`requests.Session.request` (``params``, ``json``, ``data``, ``files``,
         ``headers``...); ``headers`` are merged over the session headers. Raises
         :class:`~providers.types.ProviderError` as described in the module docstring.

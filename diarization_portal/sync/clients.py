@@ -3,6 +3,11 @@
 Symbl clients are cached per account (and per version of its secrets and URL) so that one
 worker reuses its access token across tasks instead of asking for a new one per call
 (vendor-apis.md 1.7: "cache one per app"). The other clients are cheap and built each time.
+
+``settings.VENDOR_HTTP_TIMEOUT`` ((connect, read) seconds, or one number), when set, is the
+timeout of every vendor call that sets none of its own (uploads keep their longer limits);
+unset, the clients use :data:`providers.http.DEFAULT_TIMEOUT` (5 s to connect, 30 s to read).
+Tests set it short to exercise vendor timeouts quickly.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ import hashlib
 import json
 import threading
 
+from django.conf import settings
+
 from diarization_portal.conversations.models import Vendor
 from providers.deepaffects import DeepAffectsClient
 from providers.elevenlabs import ElevenLabsClient
+from providers.http import VendorSession
 from providers.phonexia import PhonexiaClient
 from providers.symbl import SymblClient
 from providers.types import ProviderError
@@ -47,16 +55,29 @@ def client_for(account: ProviderAccount) -> VendorClient:
     if account.vendor == Vendor.SYMBL:
         return _symbl(account, base_url)
     if account.vendor == Vendor.ELEVENLABS:
-        return ElevenLabsClient(account.secret("api_key"), base_url=base_url)
+        return ElevenLabsClient(
+            account.secret("api_key"), base_url=base_url, session=_session("ElevenLabs")
+        )
     if account.vendor == Vendor.PHONEXIA:
         if not base_url:
             raise ProviderError(
                 f"{account}: the Phonexia server URL is not set", error_type="account_incomplete"
             )
-        return PhonexiaClient(base_url, api_key=account.secret("api_key") or None)
+        return PhonexiaClient(
+            base_url, api_key=account.secret("api_key") or None, session=_session("Phonexia")
+        )
     if account.vendor == Vendor.DEEPAFFECTS:
-        return DeepAffectsClient(account.secret("api_key"), base_url=base_url)
+        return DeepAffectsClient(
+            account.secret("api_key"), base_url=base_url, session=_session("DeepAffects")
+        )
     raise ProviderError(f"{account}: no client for vendor {account.vendor!r}", error_type="config")
+
+
+def _session(vendor: str) -> VendorSession | None:
+    """A session named ``vendor`` with ``settings.VENDOR_HTTP_TIMEOUT``, or ``None`` (the
+    client's own default session) when the setting is unset."""
+    timeout = getattr(settings, "VENDOR_HTTP_TIMEOUT", None)
+    return VendorSession(vendor, timeout=timeout) if timeout is not None else None
 
 
 def clear_cache() -> None:
@@ -66,8 +87,9 @@ def clear_cache() -> None:
 
 
 def _symbl(account: ProviderAccount, base_url: str) -> SymblClient:
+    timeout = getattr(settings, "VENDOR_HTTP_TIMEOUT", None)
     fingerprint = hashlib.sha256(
-        json.dumps([account.secrets, base_url], sort_keys=True).encode()
+        json.dumps([account.secrets, base_url, timeout], sort_keys=True).encode()
     ).hexdigest()
     key = (account.pk, fingerprint)
     with _lock:
@@ -76,7 +98,10 @@ def _symbl(account: ProviderAccount, base_url: str) -> SymblClient:
             for stale in [k for k in _symbl_cache if k[0] == account.pk]:
                 del _symbl_cache[stale]
             client = SymblClient(
-                account.secret("app_id"), account.secret("app_secret"), base_url=base_url
+                account.secret("app_id"),
+                account.secret("app_secret"),
+                base_url=base_url,
+                session=_session("Symbl"),
             )
             _symbl_cache[key] = client
         return client

@@ -46,11 +46,12 @@ class ProviderAccount(models.Model):
     """A workspace's credentials for one vendor.
 
     ``base_url``: for ElevenLabs a region key of :data:`providers.elevenlabs.REGIONS`
-    (``"default"``, ``"us"``, ``"eu-residency"``…; blank = default); for Phonexia the server
-    URL (``https://host:port``, required); for Symbl and DeepAffects blank (the vendor's URL)
-    or an override. ``secrets``: ``{name: value}`` with the names of :data:`SECRET_NAMES`;
-    set them with :meth:`set_secrets`, read them with :meth:`secret`. ``webhook_secret``: the
-    ElevenLabs STT webhook signing secret (section 2.2).
+    (``"default"``, ``"us"``, ``"eu-residency"``…; blank = default) or an http(s) URL (a
+    proxy, or a test server); for Phonexia the server URL (``https://host:port``, required);
+    for Symbl and DeepAffects blank (the vendor's URL) or an override. ``secrets``:
+    ``{name: value}`` with the names of :data:`SECRET_NAMES`; set them with
+    :meth:`set_secrets`, read them with :meth:`secret`. ``webhook_secret``: the ElevenLabs
+    STT webhook signing secret (section 2.2).
     """
 
     workspace = models.ForeignKey(
@@ -62,7 +63,7 @@ class ProviderAccount(models.Model):
         max_length=200,
         blank=True,
         help_text="ElevenLabs: a region (default, us, eu-residency, in-residency, "
-        "sg-residency). Phonexia: the server URL. Others: blank for the vendor's URL.",
+        "sg-residency) or a URL. Phonexia: the server URL. Others: blank for the vendor's URL.",
     )
     secrets = models.JSONField(default=dict, blank=True, editable=False)
     webhook_secret = models.CharField(max_length=200, blank=True, editable=False)
@@ -123,7 +124,7 @@ class ProviderAccount(models.Model):
         """The URL the client talks to: ``base_url`` resolved through the ElevenLabs regions,
         else the vendor default when blank."""
         if self.vendor == Vendor.ELEVENLABS:
-            return elevenlabs.REGIONS.get(self.base_url or "default", self.base_url)
+            return elevenlabs.REGIONS.get(self.base_url or "default", self.base_url).rstrip("/")
         return (self.base_url or DEFAULT_BASE_URLS.get(self.vendor, "")).rstrip("/")
 
     def clean(self) -> None:
@@ -131,11 +132,11 @@ class ProviderAccount(models.Model):
         super().clean()
         value = (self.base_url or "").strip()
         self.base_url = value
-        if self.vendor == Vendor.ELEVENLABS:
-            if value and value not in elevenlabs.REGIONS:
-                regions = ", ".join(elevenlabs.REGIONS)
-                raise ValidationError({"base_url": f"Choose a region: {regions}."})
+        if self.vendor == Vendor.ELEVENLABS and (not value or value in elevenlabs.REGIONS):
             return
+        if self.vendor == Vendor.ELEVENLABS and "://" not in value:
+            regions = ", ".join(elevenlabs.REGIONS)
+            raise ValidationError({"base_url": f"Choose a region: {regions}; or enter a URL."})
         if self.vendor == Vendor.PHONEXIA and not value:
             raise ValidationError({"base_url": "Phonexia needs the server URL."})
         if value:

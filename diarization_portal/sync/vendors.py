@@ -23,7 +23,6 @@ import hashlib
 import mimetypes
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -38,8 +37,8 @@ from providers.formats._common import UNKNOWN_LABEL
 from providers.jobs import JobStatus
 from providers.types import ParseError, ProviderError, Speaker, Transcript, Utterance
 
-#: DeepAffects has no polling endpoint: without a webhook after this long, submit again (4.3).
-DEEPAFFECTS_STALE = timedelta(minutes=30)
+from . import timing
+
 _NAMESPACE = uuid.UUID("5b0f2b8e-6f0e-4d52-9d3c-2a4f6f3c9a10")
 
 
@@ -252,9 +251,10 @@ def status(job: Job, client) -> JobStatus:
     if vendor == Vendor.DEEPAFFECTS:
         if job.result_payload is not None:
             return JobStatus(jobs.DONE, "webhook")
-        if job.submitted_at and timezone.now() - job.submitted_at > DEEPAFFECTS_STALE:
-            minutes = int(DEEPAFFECTS_STALE.total_seconds() // 60)
-            raise Resubmit(f"DeepAffects sent no result within {minutes} min")
+        # No polling endpoint: without a webhook for this long, submit again (4.3).
+        stale = timing.seconds("deepaffects_stale")
+        if job.submitted_at and (timezone.now() - job.submitted_at).total_seconds() > stale:
+            raise Resubmit(f"DeepAffects sent no result within {stale / 60:g} min")
         return JobStatus(jobs.PROCESSING, "waiting_for_webhook")
     raise ProviderError(f"cannot poll {vendor!r}", error_type="config")
 

@@ -50,6 +50,15 @@ def test_timeout_none_still_sends_a_timeout_and_custom_one_is_kept(session):
 
 
 @responses.activate
+def test_a_session_timeout_applies_to_calls_without_their_own():
+    responses.get(URL, json={})
+    short = VendorSession("Acme", timeout=(1, 2))
+    short.request("GET", URL)
+    short.request("GET", URL, timeout=(5, 120))
+    assert [c.request.req_kwargs["timeout"] for c in responses.calls] == [(1, 2), (5, 120)]
+
+
+@responses.activate
 def test_session_and_call_headers_are_merged(session):
     session.headers["X-Team"] = "ops"
     responses.get(URL, json={})

@@ -65,7 +65,10 @@ def test_missing_secrets_name_what_is_missing(workspace):
     [
         ("elevenlabs", "", True),
         ("elevenlabs", "us", True),
-        ("elevenlabs", "https://api.elevenlabs.io", False),
+        ("elevenlabs", "https://api.elevenlabs.io", True),
+        ("elevenlabs", "http://127.0.0.1:8765/elevenlabs", True),
+        ("elevenlabs", "mars", False),
+        ("elevenlabs", "ftp://eleven.example.org", False),
         ("phonexia", "", False),
         ("phonexia", "https://phx.example.org:8600", True),
         ("phonexia", "phx.example.org", False),
@@ -93,6 +96,22 @@ def test_client_for_builds_each_vendor_client(accounts):
     phonexia = client_for(accounts["phonexia"])
     assert isinstance(phonexia, PhonexiaClient) and phonexia.base_url.endswith(":8600")
     assert isinstance(client_for(accounts["deepaffects"]), DeepAffectsClient)
+
+
+def test_an_elevenlabs_account_may_name_a_url_instead_of_a_region(workspace):
+    account = make_account(workspace, "elevenlabs", base_url="http://127.0.0.1:8765/el/")
+    assert account.resolved_base_url == "http://127.0.0.1:8765/el"
+    assert client_for(account).base_url == "http://127.0.0.1:8765/el"
+    with pytest.raises(ValidationError, match="Choose a region: default, us"):
+        make_account(workspace, "elevenlabs", base_url="mars", label="Mars")
+
+
+def test_vendor_http_timeout_setting_is_the_default_timeout_of_every_client(accounts, settings):
+    assert client_for(accounts["phonexia"]).http.timeout == (5, 30)
+    settings.VENDOR_HTTP_TIMEOUT = (1, 2)
+    for vendor in ("symbl", "elevenlabs", "phonexia", "deepaffects"):
+        assert client_for(accounts[vendor]).http.timeout == (1, 2), vendor
+    assert client_for(accounts["symbl"]).http.vendor == "Symbl"
 
 
 def test_client_for_a_changed_secret_is_a_new_client(accounts):

@@ -1,6 +1,9 @@
 """Vendor jobs: create, submit, poll, and the failure rules (DESIGN §4).
 
-See the package docstring for claims and leases.
+See the package docstring for claims and leases. Backoff, poll intervals, leases and the give-up
+age are read from :mod:`diarization_portal.sync.timing` (production defaults: backoff 5 s
+doubling to 60 s, polls every 5-30 s, leases of 120-600 s, give up after 12 h), which
+``settings.SYNC_TIMING`` overrides by name.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from diarization_portal.conversations.models import (
 from providers.jobs import DONE, FAILED, REJECTED, JobStatus
 from providers.types import ProviderError
 
-from .. import vendors
+from .. import timing, vendors
 from ..clients import client_for
 from ..models import ProviderAccount
 from ._queue import enqueue
@@ -33,14 +36,6 @@ from ._queue import enqueue
 logger = logging.getLogger(__name__)
 #: Retryable failures allowed per job (and resubmits); the last one fails the job.
 MAX_ATTEMPTS = 8
-#: Retry backoff (seconds): 5, 10, 20, 40, then 60 s; a longer Retry-After wins, up to 1 h.
-BACKOFF_MIN, BACKOFF_MAX, RETRY_AFTER_MAX = 5.0, 60.0, 3600.0
-#: Poll interval (seconds) grows with the job's age from 5 s to 30 s (vendor-apis.md 1.7).
-POLL_MIN, POLL_MAX = 5.0, 30.0
-#: Claims (seconds): longer than the slowest vendor call of each step (uploads: 120 s).
-LEASE = {"submit": 600.0, "poll": 120.0, "import": 600.0}
-#: A vendor job still unfinished this long after submission fails.
-MAX_AGE = timedelta(hours=12)
 SWEEP_BATCH = 500
 #: HTTP statuses meaning "your input is bad": the job is ``rejected`` (not retried).
 BAD_INPUT_STATUSES = frozenset({400, 413, 415, 422})
@@ -65,8 +60,10 @@ class RetryRefused(ValueError):
 
 
 def backoff(attempt: int) -> float:
-    """Seconds to wait after failed attempt number ``attempt`` (1-based): 5 s doubling to 60 s."""
-    return min(BACKOFF_MAX, BACKOFF_MIN * 2 ** max(attempt - 1, 0))
+    """Seconds to wait after failed attempt number ``attempt`` (1-based): ``backoff_min``
+    doubling up to ``backoff_max`` (by default 5, 10, 20, 40, then 60 s)."""
+    low, high = timing.seconds("backoff_min"), timing.seconds("backoff_max")
+    return min(high, low * 2 ** max(attempt - 1, 0))
 
 
 # -- create ---------------------------------------------------------------------------------
@@ -154,7 +151,7 @@ def _claim(job_id: int, states: Iterable[str], step: str, **extra) -> Job | None
     taken = (
         Job.objects.filter(pk=job_id, state__in=list(states))
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
-        .update(next_check_at=now + timedelta(seconds=LEASE[step]), **extra)
+        .update(next_check_at=now + timedelta(seconds=timing.seconds(f"lease_{step}")), **extra)
     )
     if not taken:
         return None
@@ -178,9 +175,10 @@ def job_fail(*, job: Job, error: ProviderError) -> Job:
 
     Retryable ``error`` (408, 429, 5xx, timeouts, connection errors): ``attempts + 1`` and
     ``next_check_at = now + max(retry_after, backoff(attempts))`` seconds (retry_after capped at
-    1 h) in the same state; the ``MAX_ATTEMPTS``-th failure ends in ``failed``. Terminal
-    ``error``: ``rejected`` for bad input (HTTP 400/413/415/422, Phonexia ``rejected``, bad
-    arguments), else ``failed``. ``error_type``/``error_message`` keep the vendor's words.
+    ``retry_after_max``, 1 h by default) in the same state; the ``MAX_ATTEMPTS``-th failure
+    ends in ``failed``. Terminal ``error``: ``rejected`` for bad input (HTTP 400/413/415/422,
+    Phonexia ``rejected``, bad arguments), else ``failed``. ``error_type``/``error_message``
+    keep the vendor's words.
     A job already finished is left alone. Returns the job as saved.
     """
     now = timezone.now()
@@ -194,7 +192,8 @@ def job_fail(*, job: Job, error: ProviderError) -> Job:
             fields["attempts"] += 1
             if fields["attempts"] < MAX_ATTEMPTS:
                 wait = max(
-                    min(error.retry_after or 0.0, RETRY_AFTER_MAX), backoff(fields["attempts"])
+                    min(error.retry_after or 0.0, timing.seconds("retry_after_max")),
+                    backoff(fields["attempts"]),
                 )
                 fields.update(error_message=message, next_check_at=now + timedelta(seconds=wait))
                 Job.objects.filter(pk=current.pk).update(**fields)
@@ -268,7 +267,7 @@ def job_submit(*, job_id: int) -> Job | None:
             vendor_job_id=submitted.vendor_job_id[:200],
             vendor_conversation_id=submitted.vendor_conversation_id[:200],
             submitted_at=now,
-            next_check_at=now + timedelta(seconds=POLL_MIN),
+            next_check_at=now + timedelta(seconds=timing.seconds("poll_min")),
             error_type="",
             error_message="",
         )
@@ -282,7 +281,7 @@ def job_submit(*, job_id: int) -> Job | None:
 
 def _poll_delay(job: Job, now) -> float:
     age = (now - (job.submitted_at or job.created_at)).total_seconds()
-    return min(POLL_MAX, max(POLL_MIN, age / 10))
+    return min(timing.seconds("poll_max"), max(timing.seconds("poll_min"), age / 10))
 
 
 def job_poll(*, job_id: int) -> Job | None:
@@ -317,8 +316,9 @@ def _apply(job: Job, status: JobStatus) -> Job:
         kind = "rejected" if status.state == REJECTED else "vendor_failed"
         message = status.error or f"the vendor reports {status.vendor_state}"
         return job_fail(job=job, error=ProviderError(message, error_type=kind))
-    if job.submitted_at and now - job.submitted_at > MAX_AGE:
-        hours = MAX_AGE.total_seconds() / 3600
+    max_age = timing.seconds("max_age")
+    if job.submitted_at and (now - job.submitted_at).total_seconds() > max_age:
+        hours = max_age / 3600
         error = ProviderError(f"no result {hours:g} h after submission", error_type="too_old")
         return job_fail(job=job, error=error)
     Job.objects.filter(pk=job.pk, state__in=POLLING).update(
