@@ -1,58 +1,47 @@
 """Fixtures shared by the whole suite.
 
 Tests never reach the network: every socket connect to an address outside the loopback range
-fails (zulip-style). Vendor behaviour is tested against recorded JSON and loopback servers.
+fails (zulip-style, :mod:`tests.netguard`). Vendor behaviour is tested against recorded JSON
+and loopback servers (:mod:`tests.emulator`).
+
+The SQLite test database is a file in a temporary folder, not ``:memory:``, so that other
+threads and processes can share it: live servers, and the django-q2 cluster the end-to-end
+tests (``tests/e2e``) run as a subprocess.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from pathlib import Path
 
 import pytest
+
+from tests.netguard import NetworkBlocked, guarded_connect, guarded_connect_ex
+
+__all__ = ["NetworkBlocked"]
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
 SAMPLES = REPO / "diarization_portal" / "conversations" / "samples"
 
 
-class NetworkBlocked(OSError):
-    """Raised when a test tries to open a connection beyond loopback."""
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Make the SQLite test database a file (pytest-django creates it, migrated, from this)."""
+    from django.conf import settings
+    from django.db import connections
 
-
-def _is_loopback(host: str) -> bool:
-    if host in {"localhost", "localhost.localdomain"}:
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-_real_connect = socket.socket.connect
-_real_connect_ex = socket.socket.connect_ex
-
-
-def _check(sock: socket.socket, address) -> None:
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(str(address[0])):
-        raise NetworkBlocked(f"tests may not connect to {address[0]!r}: only loopback is allowed")
-
-
-def _guarded_connect(self, address):
-    _check(self, address)
-    return _real_connect(self, address)
-
-
-def _guarded_connect_ex(self, address):
-    _check(self, address)
-    return _real_connect_ex(self, address)
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    for config in (settings.DATABASES["default"], connections["default"].settings_dict):
+        config.setdefault("TEST", {})["NAME"] = str(path)
 
 
 @pytest.fixture(autouse=True)
 def _block_network(monkeypatch):
-    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
 
 
 @pytest.fixture

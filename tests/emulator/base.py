@@ -91,9 +91,10 @@ class Request:
         """One log line: time, vendor, method, path, query, answer and fault."""
         query = "&".join(f"{k}={v}" for k, vs in self.query.items() for v in vs)
         extra = f" fault={self.fault}" if self.fault else ""
+        extra += f" (sent {len(self.body)} bytes)" if self.body else ""
         return (
             f"{self.at:.3f} {self.vendor} {self.line}{'?' + query if query else ''} "
-            f"-> {self.status}{extra} ({len(self.body)} bytes)"
+            f"-> {self.status}{extra}"
         )
 
 

@@ -17,11 +17,13 @@ _COMMITMENT = re.compile(r"\b(I'll|we should|we need to|we'll have to|gonna have
 
 @dataclass
 class Member:
-    """A conversation member: UUID ``id``, ``name``, optional ``email``."""
+    """A conversation member: UUID ``id``, ``name``, optional ``email``, and the speaker
+    label of the recording it was diarized from (``source``, for tests)."""
 
     id: str
     name: str
     email: str = ""
+    source: str = ""
 
     def person(self) -> dict:
         """The member as Symbl shows it in ``from``/``assignee``/``members``."""
@@ -98,7 +100,7 @@ def materialise(conversation: Conversation, job: Job, ids: Iterator[int]) -> Non
     members = {}
     for label in job.recording.speakers:
         member_id = str(uuid.uuid5(_NAMESPACE, f"{conversation.id}:{job.id}:{label}"))
-        member = Member(member_id, f"Speaker {len(conversation.members) + 1}")
+        member = Member(member_id, f"Speaker {len(conversation.members) + 1}", source=label)
         conversation.members[member_id] = members[label] = member
     base = conversation.end() + (1.0 if conversation.messages else 0.0)
     for turn in job.recording.turns:

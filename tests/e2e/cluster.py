@@ -1,0 +1,155 @@
+"""A real django-q2 cluster (``manage.py qcluster``) in a subprocess, and the test-side sweeper.
+
+The cluster runs in its own process group so that :meth:`Cluster.kill` takes its workers,
+monitor and pusher down with it (as a crash or ``kill -9`` of the machine would), and
+:meth:`Cluster.stop` shuts it down cleanly. Its output goes to a log file whose tail failing
+tests print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from django.db import connection
+
+from diarization_portal.sync import services
+
+REPO = Path(__file__).resolve().parents[2]
+READY = "running."  # django-q2 logs "Q Cluster <name> running." once the guard loop starts
+logger = logging.getLogger(__name__)
+
+
+class Cluster:
+    """``manage.py qcluster`` with ``env`` (settings module, database URL...), logging to
+    ``log_path``. Start with :meth:`start`; always end with :meth:`stop` or :meth:`kill`."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.starts = 0
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start a cluster and wait until its guard loop runs. Raises RuntimeError (with the
+        log tail) when it exits or is not ready within ``timeout`` seconds."""
+        if self.running:
+            raise RuntimeError("the cluster is already running")
+        self.starts += 1
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            log.write(f"\n===== qcluster start #{self.starts} =====\n".encode())
+            log.flush()
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"],
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.started_at = time.monotonic()
+        deadline = self.started_at + timeout
+        while READY not in self._log_since(offset):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"qcluster exited with {self.process.returncode}\n{self.tail()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"qcluster not ready after {timeout:g} s\n{self.tail()}")
+            time.sleep(0.05)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once (no clean shutdown) and reap it."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self._wait_group_gone(self.process.pid)
+        self.process = None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM the cluster (it finishes running tasks and stops), SIGKILL the group if it
+        is not gone after ``timeout`` seconds."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                logger.warning("qcluster ignored SIGTERM; killing it")
+        self.kill()
+
+    def tail(self, lines: int = 80) -> str:
+        """The last ``lines`` lines of the cluster log."""
+        if not self.log_path.exists():
+            return "(no qcluster log)"
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(["qcluster log (tail):", *text[-lines:]])
+
+    def _log_since(self, offset: int) -> str:
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
+    @staticmethod
+    def _wait_group_gone(pgid: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+
+class Sweeper:
+    """Runs :func:`services.jobs_sweep` every ``every`` seconds in a thread of the test
+    process, as the cluster's schedule does every minute (django-q2 looks at schedules only
+    every 30 s). The tasks it enqueues go to the cluster through the ORM broker."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.errors: list[str] = []
+        self.sweeps = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Sweeper:
+        self._thread = threading.Thread(target=self._run, name="e2e-sweeper", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                try:
+                    services.jobs_sweep()
+                    self.sweeps += 1
+                except Exception as err:  # a locked database, say: report it, keep sweeping
+                    self.errors.append(f"{type(err).__name__}: {err}")
+        finally:
+            connection.close()
