@@ -4,8 +4,15 @@ The portal's own settings, read from the environment the tests give the subproce
 (``DATABASE_URL``: the test database file; ``PUBLIC_BASE_URL``: the live server; ``VAR_DIR``:
 a temporary folder whose ``media/`` holds uploaded recordings), with the short timings of
 :mod:`tests.e2e.timing` and the test suite's network guard: the cluster, too, may only connect
-to loopback addresses.
+to loopback addresses. When ``E2E_TEST_PID`` names the test process, the cluster kills its
+whole process group as soon as that process is gone, so that no cluster outlives a test run
+that was itself killed.
 """
+
+import os
+import signal
+import threading
+import time
 
 from diarization_portal.settings import *  # noqa: F403
 from diarization_portal.settings import Q_CLUSTER as _PORTAL_Q_CLUSTER
@@ -18,3 +25,18 @@ DEBUG = False
 SYNC_TIMING = timing.SYNC_TIMING
 VENDOR_HTTP_TIMEOUT = timing.VENDOR_HTTP_TIMEOUT
 Q_CLUSTER = {**_PORTAL_Q_CLUSTER, **timing.Q_CLUSTER}
+
+
+def _end_with(test_pid: int) -> None:
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(test_pid, 0)
+        except ProcessLookupError:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+if os.environ.get("E2E_TEST_PID", "").isdigit():
+    threading.Thread(
+        target=_end_with, args=(int(os.environ["E2E_TEST_PID"]),), name="e2e-watchdog", daemon=True
+    ).start()

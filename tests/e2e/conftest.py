@@ -61,6 +61,7 @@ def cluster(django_db_setup, live_server, tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{Path(database['NAME']).resolve()}",
         "PUBLIC_BASE_URL": live_server.url,
         "VAR_DIR": str(var_dir),
+        "E2E_TEST_PID": str(os.getpid()),
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "INFO",
     }

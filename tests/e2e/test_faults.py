@@ -3,13 +3,24 @@ no message lost or imported twice and the names people set intact."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from django.core.files.base import ContentFile
 
-from diarization_portal.conversations.models import JobKind, JobState, Member, Message, SyncState
+from diarization_portal.conversations.models import (
+    Conversation,
+    Job,
+    JobKind,
+    JobState,
+    Member,
+    Message,
+    SyncState,
+)
 from diarization_portal.conversations.services import speakers
 from diarization_portal.sync import services
-from tests.emulator import Advance, Fault
+from diarization_portal.sync.models import ProviderAccount
+from tests.emulator import Fault
 
 from .checks import assert_imported_once, members
 
@@ -32,29 +43,82 @@ def _phonexia_job(e2e):
     return services.job_create(account=account, media=ContentFile(WAV, name="call.wav"))
 
 
-def test_a_429_retry_after_is_waited_for_then_the_job_completes(e2e):
+@dataclass
+class Named:
+    """A processed Symbl conversation whose first speaker a person named Laura (pushed)."""
+
+    account: ProviderAccount
+    conversation: Conversation
+    laura: Member
+    said_by_laura: set[int]
+
+
+@pytest.fixture
+def named(e2e) -> Named:
+    """The Symbl fault runs append a second recording to this conversation: its import reads
+    the whole conversation again, so names set in between must survive it."""
+    account = e2e.account("symbl")
+    first = e2e.wait_job(services.job_create(account=account, source_url=MEDIA, title="Kick-off"))
+    laura = sorted(members(first.conversation).values(), key=lambda m: m.position)[0]
+    speakers.member_rename(member=laura, name="Laura", email="laura@example.org")
+    e2e.wait_until(lambda: Member.objects.get(pk=laura.pk).sync_state == SyncState.SYNCED)
+    said = set(Message.objects.filter(member=laura).values_list("pk", flat=True))
+    return Named(account, first.conversation, laura, said)
+
+
+def _append(e2e, named: Named) -> Job:
+    job = services.job_create(
+        account=named.account,
+        kind=JobKind.APPEND,
+        conversation=named.conversation,
+        source_url=APPENDED,
+    )
+    return e2e.wait_job(job)
+
+
+def _assert_reimported_once_with_names_kept(e2e, named: Named) -> None:
+    vendor = e2e.emulator.symbl.conversation(named.conversation.external_id)
+    data = e2e.emulator.datasets
+    assert len(vendor.messages) == len(data.symbl_process.turns) + len(data.symbl_append.turns)
+    ids = _symbl_ids(named.conversation)
+    assert ids == sorted(vendor.message_ids()) and len(set(ids)) == len(ids)
+    laura = Member.objects.get(pk=named.laura.pk)
+    assert (laura.name, laura.email, laura.name_locked) == ("Laura", "laura@example.org", True)
+    now_hers = set(Message.objects.filter(member=laura).values_list("pk", flat=True))
+    assert named.said_by_laura <= now_hers
+
+
+def _polls(e2e, job: Job) -> list:
+    return e2e.emulator.requests("symbl", f"GET /v1/job/{job.vendor_job_id}")
+
+
+def test_a_429_retry_after_is_waited_for_then_the_job_completes(e2e, named):
     e2e.emulator.inject("symbl", "GET /v1/job/*", Fault.http(429, retry_after=2))
-    job = services.job_create(account=e2e.account("symbl"), source_url=MEDIA)
-    job = e2e.wait_job(job)
-    polls = e2e.emulator.requests("symbl", "GET /v1/job/*")
+    job = _append(e2e, named)
+    polls = _polls(e2e, job)
     assert [p.status for p in polls[:2]] == [429, 200]
     assert polls[1].at - polls[0].at >= 2.0  # Retry-After beats the 0.3 s backoff
     assert job.attempts == 1 and job.error_message == ""
-    vendor = e2e.emulator.symbl.conversation(job.vendor_conversation_id)
-    assert _symbl_ids(job.conversation) == sorted(vendor.message_ids())
+    _assert_reimported_once_with_names_kept(e2e, named)
 
 
-def test_server_errors_while_polling_and_importing_are_retried(e2e):
+def test_server_errors_while_polling_and_importing_are_retried(e2e, named):
     e2e.emulator.inject("symbl", "GET /v1/job/*", Fault.http(502))
     e2e.emulator.inject("symbl", "GET /v1/conversations/*/messages", Fault.http(500), times=2)
-    job = services.job_create(account=e2e.account("symbl"), source_url=MEDIA)
-    job = e2e.wait_job(job)
+    job = _append(e2e, named)
     assert job.attempts == 3 and (job.error_type, job.error_message) == ("", "")
     faults = [r.status for r in e2e.emulator.requests("symbl") if r.fault]
     assert faults == [502, 500, 500]
-    vendor = e2e.emulator.symbl.conversation(job.vendor_conversation_id)
-    assert _symbl_ids(job.conversation) == sorted(vendor.message_ids())
-    assert len(set(_symbl_ids(job.conversation))) == len(vendor.messages) == 123
+    _assert_reimported_once_with_names_kept(e2e, named)
+
+
+def test_unreadable_replies_are_retried(e2e, named):
+    e2e.emulator.inject("symbl", "GET /v1/job/*", Fault.malformed("html"))
+    e2e.emulator.inject("symbl", "GET /v1/conversations/*/members", Fault.malformed("truncated"))
+    job = _append(e2e, named)
+    assert job.attempts == 2
+    assert [r.fault for r in e2e.emulator.requests("symbl") if r.fault] == ["malformed"] * 2
+    _assert_reimported_once_with_names_kept(e2e, named)
 
 
 def test_a_vendor_that_does_not_answer_in_time_is_asked_again(e2e):
@@ -65,15 +129,6 @@ def test_a_vendor_that_does_not_answer_in_time_is_asked_again(e2e):
     assert job.attempts == 1
     task = e2e.emulator.phonexia.tasks[job.vendor_job_id]
     assert_imported_once(job.conversation, [(s, c, a, b) for c, s, a, b in task.segments()])
-
-
-def test_unreadable_replies_are_retried(e2e):
-    e2e.emulator.inject("symbl", "GET /v1/job/*", Fault.malformed("html"))
-    e2e.emulator.inject("symbl", "GET /v1/conversations/*/members", Fault.malformed("truncated"))
-    job = e2e.wait_job(services.job_create(account=e2e.account("symbl"), source_url=MEDIA))
-    assert job.attempts == 2
-    vendor = e2e.emulator.symbl.conversation(job.vendor_conversation_id)
-    assert _symbl_ids(job.conversation) == sorted(vendor.message_ids())
 
 
 def test_a_truncated_submit_reply_is_resubmitted_and_the_result_imported_once(e2e):
@@ -123,33 +178,15 @@ def test_a_rejected_phonexia_task_ends_the_job_with_the_vendor_reason(e2e):
     assert len(e2e.emulator.requests("phonexia", start)) == 1  # bad input is not resubmitted
 
 
-def test_an_append_reimports_the_conversation_without_duplicates_and_keeps_names(e2e):
-    symbl = e2e.emulator.symbl
-    symbl.advance = Advance.every(0.15)
-    account = e2e.account("symbl")
-    first = e2e.wait_job(services.job_create(account=account, source_url=MEDIA, title="Kick-off"))
-    conversation = first.conversation
-    vendor = symbl.conversation(conversation.external_id)
-    laura = sorted(members(conversation).values(), key=lambda m: m.position)[0]
-    speakers.member_rename(member=laura, name="Laura", email="laura@example.org")
-    said_by_laura = set(Message.objects.filter(member=laura).values_list("pk", flat=True))
+def test_a_speaker_doubled_by_an_append_merges_by_email_here_and_at_symbl(e2e, named):
     e2e.emulator.inject("symbl", "GET /v1/conversations/*/messages", Fault.http(503))
-
-    append = services.job_create(
-        account=account, kind=JobKind.APPEND, conversation=conversation, source_url=APPENDED
-    )
-    append = e2e.wait_job(append)
+    append = _append(e2e, named)
+    conversation, laura = named.conversation, named.laura
+    vendor = e2e.emulator.symbl.conversation(conversation.external_id)
     assert append.vendor_conversation_id == vendor.id and append.attempts == 1
     [put] = e2e.emulator.requests("symbl", "PUT /v1/process/audio/url/*")
     assert put.path == f"/v1/process/audio/url/{vendor.id}"
-    assert _symbl_ids(conversation) == sorted(vendor.message_ids())
-    assert len(vendor.messages) == sum(
-        len(r.turns)
-        for r in (e2e.emulator.datasets.symbl_process, e2e.emulator.datasets.symbl_append)
-    )
-    laura.refresh_from_db()
-    assert (laura.name, laura.email, laura.name_locked) == ("Laura", "laura@example.org", True)
-    assert said_by_laura <= set(Message.objects.filter(member=laura).values_list("pk", flat=True))
+    _assert_reimported_once_with_names_kept(e2e, named)
     assert Member.objects.filter(conversation=conversation).count() == 8
 
     # The appended recording made a second member of Laura: giving it her email merges it,
@@ -160,16 +197,15 @@ def test_an_append_reimports_the_conversation_without_duplicates_and_keeps_names
     )  # fmt: skip
     twin = Member.objects.get(conversation=conversation, vendor_label=twin_id)
     speakers.member_rename(member=twin, name="Laura L.", email="LAURA@example.org")
+    pair = Member.objects.filter(pk__in=[laura.pk, twin.pk])
     e2e.wait_until(
-        lambda: set(
-            Member.objects.filter(pk__in=[laura.pk, twin.pk]).values_list("sync_state", flat=True)
-        ) == {SyncState.SYNCED},
+        lambda: set(pair.values_list("sync_state", flat=True)) == {SyncState.SYNCED},
         what="both members pushed",
-    )  # fmt: skip
+    )
     assert twin_id not in vendor.members
     assert Member.objects.get(pk=twin.pk).merged_into_id == laura.pk
     vendor_laura = {m.id for m in vendor.messages if m.member_id == laura.vendor_label}
     local_laura = set(Message.objects.filter(member=laura).values_list("external_id", flat=True))
     assert vendor_laura == local_laura
     assert Message.objects.filter(conversation=conversation).count() == len(vendor.messages)
-    assert JobState.DONE == first.state == append.state
+    assert append.state == JobState.DONE
