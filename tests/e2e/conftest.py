@@ -180,7 +180,7 @@ class E2E:
 
 
 @pytest.fixture
-def e2e(request, cluster, live_server, settings, real_data, transactional_db):
+def e2e(request, real_data, cluster, live_server, settings, transactional_db):
     """An :class:`E2E` with a started emulator and the test sweeper running."""
     settings.SYNC_TIMING = timing.SYNC_TIMING
     settings.VENDOR_HTTP_TIMEOUT = timing.VENDOR_HTTP_TIMEOUT
