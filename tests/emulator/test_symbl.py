@@ -54,6 +54,27 @@ def test_a_job_moves_one_state_per_poll_and_data_appears_when_completed(emulator
     assert any(i.type == "action_item" and i.assignee_label for i in transcript.insights)
 
 
+def test_file_submits_and_appends_take_raw_bytes_with_options_in_the_query(emulator, client):
+    first = client.submit_file(b"ID3-audio", "audio/mpeg", name="call", speaker_count=2)
+    appended = client.append_file(first.conversation_id, b"OggS-audio", "audio/ogg", language="es")
+    [post] = emulator.requests("symbl", "POST /v1/process/audio")
+    assert post.body == b"ID3-audio" and post.header("Content-Type") == "audio/mpeg"
+    assert post.query == {
+        "name": ["call"],
+        "enableSpeakerDiarization": ["true"],
+        "diarizationSpeakerCount": ["2"],
+    }
+    [put] = emulator.requests("symbl", "PUT /v1/process/audio/*")
+    assert put.path == f"/v1/process/audio/{first.conversation_id}"
+    assert put.header("Content-Type") is None  # only the audio types Symbl lists are named
+    assert put.query == {"languageCode": ["es"], "enableSpeakerDiarization": ["true"]}
+    assert emulator.symbl.jobs[appended.job_id].kind == "append"
+    assert emulator.symbl.jobs[appended.job_id].options["bytes"] == len(b"OggS-audio")
+    with pytest.raises(ProviderError) as info:
+        client.append_file("404404", b"OggS-audio", "audio/ogg")
+    assert info.value.status == 404
+
+
 def test_time_driven_jobs_call_the_webhook_on_every_change_and_appends_wait_their_turn(
     emulator, client, receiver
 ):
