@@ -352,7 +352,7 @@ def job_retry(*, job_id: int) -> Job:
 
     * never accepted by the vendor (no ``submitted_at``: the submit itself failed), or the
       vendor's own job ended (``error_type`` in :data:`VENDOR_ENDED_TYPES`: it failed,
-      rejected the recording, was lost after resubmits or ran past ``MAX_AGE``) →
+      rejected the recording, was lost after resubmits or ran past the ``max_age`` timing) →
       ``queued``, a fresh submit of the same input: vendor ids, ``submitted_at`` and any
       webhook result are cleared and the job gets a new ``webhook_token``, so callbacks of
       the old vendor job no longer match and DeepAffects gets new request ids (nothing was
