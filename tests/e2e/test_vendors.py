@@ -12,6 +12,7 @@ from django_q.models import Task
 from diarization_portal.conversations.models import Insight, Member, Message, SyncState
 from diarization_portal.conversations.services import speakers
 from diarization_portal.sync import services
+from diarization_portal.sync.services import pvc
 from tests.emulator import Advance
 from tests.emulator.elevenlabs import speaker_turns
 
@@ -118,7 +119,7 @@ def test_elevenlabs_speech_to_text_by_signed_webhook_stays_local(e2e):
     _nothing_sent_after(e2e, people["speaker_1"], seen)
 
 
-def test_elevenlabs_pvc_separation_and_selected_speakers_follow_renames_and_merges(e2e):
+def test_elevenlabs_pvc_separation_then_the_kept_speakers_reach_elevenlabs(e2e):
     e2e.emulator.elevenlabs.advance = Advance.every(0.2)
     account = e2e.account("elevenlabs")
     job = services.job_create(
@@ -138,10 +139,13 @@ def test_elevenlabs_pvc_separation_and_selected_speakers_follow_renames_and_merg
     _synced(e2e, people["spk00"])
     assert sorted(sample.selections[-1]) == ["spk00", "spk01"]  # the full list, every time
 
+    pvc.pvc_selection_save(job=job, keep=[people["spk00"].pk])
+    e2e.wait_until(lambda: sample.selected == ["spk00"], what="the guest's audio dropped")
+
+    # Merged speakers are one person: every separated track of a kept member is kept.
     speakers.member_merge(source=people["spk01"], target=people["spk00"])
-    e2e.wait_until(lambda: sample.selected == ["spk00"], what="selection after the merge")
-    assert e2e.drain() and sample.selections[-1] == ["spk00"]
-    assert all(sorted(s) in (["spk00", "spk01"], ["spk00"]) for s in sample.selections)
+    e2e.wait_until(lambda: sorted(sample.selected) == ["spk00", "spk01"], what="merged, kept")
+    assert e2e.drain() and sorted(sample.selections[-1]) == ["spk00", "spk01"]
 
 
 def test_phonexia_two_channel_call_is_imported_and_renames_stay_local(e2e):
