@@ -149,7 +149,7 @@ def test_a_truncated_submit_reply_is_resubmitted_and_the_result_imported_once(e2
     assert_imported_once(job.conversation, rows)
 
 
-def test_an_unreadable_result_fails_the_job_and_writes_nothing(e2e):
+def test_an_unreadable_result_fails_the_job_writes_nothing_and_a_retry_imports(e2e):
     broken = {
         "task": {"task_id": "x", "state": "done"},
         "result": {"channels": [{"channel_number": 0, "segments": [
@@ -163,8 +163,15 @@ def test_an_unreadable_result_fails_the_job_and_writes_nothing(e2e):
     assert not Message.objects.filter(conversation=job.conversation).exists()
     assert not Member.objects.filter(conversation=job.conversation).exists()
 
+    # Retried by hand (the dashboard's Retry), the job imports the vendor's result again.
+    services.job_retry(job_id=job.pk)
+    job = e2e.wait_job(job)
+    task = e2e.emulator.phonexia.tasks[job.vendor_job_id]
+    assert_imported_once(job.conversation, [(s, c, a, b) for c, s, a, b in task.segments()])
+    assert len(e2e.emulator.requests("phonexia", "POST /api/*")) == 1  # not submitted again
 
-def test_a_rejected_phonexia_task_ends_the_job_with_the_vendor_reason(e2e):
+
+def test_a_rejected_phonexia_task_ends_the_job_with_the_vendor_reason_until_retried(e2e):
     start = "POST /api/technology/speaker-diarization"
     e2e.emulator.inject("phonexia", start, Fault.outcome("rejected"))
     job = e2e.wait_job(_phonexia_job(e2e), states=("rejected",))
@@ -176,6 +183,14 @@ def test_a_rejected_phonexia_task_ends_the_job_with_the_vendor_reason(e2e):
     assert not Message.objects.filter(conversation=job.conversation).exists()
     assert e2e.drain()
     assert len(e2e.emulator.requests("phonexia", start)) == 1  # bad input is not resubmitted
+
+    # A person fixes the input and retries: a fresh submit, a new task, the result imported.
+    services.job_retry(job_id=job.pk)
+    done = e2e.wait_job(job)
+    assert done.vendor_job_id != job.vendor_job_id
+    assert len(e2e.emulator.requests("phonexia", start)) == 2
+    task = e2e.emulator.phonexia.tasks[done.vendor_job_id]
+    assert_imported_once(done.conversation, [(s, c, a, b) for c, s, a, b in task.segments()])
 
 
 def test_a_speaker_doubled_by_an_append_merges_by_email_here_and_at_symbl(e2e, named):
