@@ -39,6 +39,38 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture(autouse=True)
+def _keep_the_test_transaction(request):
+    """In a test that runs inside a rolled-back transaction (``db``), the end of an in-process
+    request must not close the database connection: that would end the test's transaction.
+    Django's test client holds ``close_old_connections`` back for that reason; WSGI clients
+    such as schemathesis's do not. (SQLite ignored the close while the test database was
+    ``:memory:``; a file, like PostgreSQL, does not.)"""
+    from pytest_django.fixtures import validate_django_db
+
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and validate_django_db(marker)[0]
+    )
+    if transactional or (marker is None and "db" not in request.fixturenames):
+        yield
+        return
+    from django.db import connections
+
+    connection = connections["default"]
+    close = connection.close
+
+    def close_outside_the_test_transaction() -> None:
+        if not connection.in_atomic_block:
+            close()
+
+    connection.close = close_outside_the_test_transaction
+    try:
+        yield
+    finally:
+        del connection.close
+
+
+@pytest.fixture(autouse=True)
 def _block_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
