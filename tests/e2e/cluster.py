@@ -28,12 +28,14 @@ logger = logging.getLogger(__name__)
 
 
 class Cluster:
-    """``manage.py qcluster`` with ``env`` (settings module, database URL...), logging to
-    ``log_path``. Start with :meth:`start`; always end with :meth:`stop` or :meth:`kill`."""
+    """``manage.py qcluster`` with ``env`` (settings module, database URL...) and its
+    ``VAR_DIR`` ``var_dir``, logging to ``var_dir/qcluster.log``. Start with :meth:`start`;
+    always end with :meth:`stop` or :meth:`kill`."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.log_path = log_path
+    def __init__(self, env: dict[str, str], var_dir: Path) -> None:
+        self.env = {**env, "VAR_DIR": str(var_dir)}
+        self.var_dir = var_dir
+        self.log_path = var_dir / "qcluster.log"
         self.process: subprocess.Popen | None = None
         self.started_at = 0.0
         self.starts = 0

@@ -60,13 +60,11 @@ def cluster(django_db_setup, live_server, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "tests.e2e.cluster_settings",
         "DATABASE_URL": f"sqlite:///{Path(database['NAME']).resolve()}",
         "PUBLIC_BASE_URL": live_server.url,
-        "VAR_DIR": str(var_dir),
         "E2E_TEST_PID": str(os.getpid()),
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "INFO",
     }
-    runner = Cluster(env, var_dir / "qcluster.log")
-    runner.var_dir = var_dir
+    runner = Cluster(env, var_dir)
     try:
         runner.start()
         yield runner
