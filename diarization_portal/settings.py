@@ -170,6 +170,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The vendors of provider accounts (every vendor but file imports) in several components.
+    "ENUM_NAME_OVERRIDES": {"AccountVendorEnum": "diarization_portal.sync.models.ACCOUNT_VENDORS"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -14,7 +14,9 @@ Permissions (:mod:`.access`)
     Workspace roles as in the dashboard: viewers and commenters read, editors and admins edit,
     admins also manage the workspace's accounts. Anything in a workspace the user is not a member
     of is a 404 whatever the verb (never a 403, which would reveal that it exists). Views call
-    :func:`.access.conversation_for` (``edit=True`` for writes) or :func:`.access.require_role`.
+    :func:`.access.conversation_for` (``edit=True`` for writes) or
+    :func:`.access.workspace_membership`, then :func:`.access.require_admin` where only admins
+    may act.
 
 Errors (:mod:`.exceptions`)
     Every error has one shape::
@@ -32,7 +34,10 @@ Errors (:mod:`.exceptions`)
     camelCase API name (list items add their index). Raise
     :class:`.exceptions.QueryValidationError` for bad query parameters; serializer errors are
     body errors; :class:`~diarization_portal.conversations.services.speakers.SpeakerOperationError`
-    raised by a service becomes ``invalid_operation`` (``UndoConflict``: ``conflict``).
+    raised by a service becomes ``invalid_operation`` (``UndoConflict``: ``conflict``). A retry
+    the job's or member's state refuses
+    (:class:`~diarization_portal.sync.services.RetryRefused`) is a ``conflict``: the request is
+    sound, the current state is not, and ``message`` says why.
 
 Pagination (:mod:`.pagination`)
     ``limit`` and ``offset`` query parameters like Symbl's ``GET /v1/conversations``. List
@@ -56,9 +61,13 @@ Beyond Symbl's Conversation API
     recordings sent to vendors on Symbl's Async API paths ``/process/...``
     (:mod:`.views.process`, checks in :mod:`.submissions`), transcript file imports (a file
     that cannot be read is a 400 ``parse_error`` with ``loc`` ``["body", "file", "<line or
-    JSON path>"]``) and streamed exports (:mod:`.views.files`), provider accounts without
-    their secrets (:mod:`.views.accounts`). Uploads are multipart forms (``file``); Symbl's
-    ``POST /process/audio`` also takes the recording's bytes as the body.
+    JSON path>"]``) and streamed exports (:mod:`.views.files`), provider accounts
+    (:mod:`.views.accounts`: any member reads them without their secrets; workspace admins add,
+    change and delete them with the dashboard's rules, secrets write-only), a failed job
+    retried (``POST /jobs/{id}/retry``, :mod:`.views.jobs`) and a member's push to the vendor
+    (``GET``/``POST /conversations/{id}/members/{memberId}/push``, :mod:`.views.pushes`; the
+    push state stays out of Symbl's member shape). Uploads are multipart forms (``file``);
+    Symbl's ``POST /process/audio`` also takes the recording's bytes as the body.
 
 Serializers (:mod:`.serializers`)
     Explicit camelCase field names (``startTime``, ``messageIds``) with ``source=`` pointing at

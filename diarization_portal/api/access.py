@@ -50,12 +50,16 @@ def conversation_for(
     return conversation, membership
 
 
-def member_for(conversation: Conversation, member_id) -> Member:
+def member_for(conversation: Conversation, member_id, *, merged: bool = False) -> Member:
     """The live member of ``conversation`` whose ``uuid`` is ``member_id`` (Symbl's member id).
 
-    A merged member is gone, as in Symbl after a merge by email. Raises ``NotFound``.
+    A merged member is gone, as in Symbl after a merge by email, unless ``merged`` is asked
+    (its push to the vendor still concerns it; ``merged_into`` is then selected too). Raises
+    ``NotFound``.
     """
-    member = Member.objects.live().filter(conversation=conversation, uuid=member_id).first()
+    members = Member.objects.filter(conversation=conversation, uuid=member_id)
+    members = members.select_related("merged_into") if merged else members.live()
+    member = members.first()
     if member is None:
         raise NotFound("No such member in this conversation")
     return member

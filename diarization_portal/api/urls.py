@@ -9,12 +9,13 @@ no trailing slash, like Symbl's. Any other path under ``/api/`` is a JSON 404.
 
 Beyond Symbl's Conversation API: ``api:member_merge``, ``api:messages_split``,
 ``api:messages_reassign``, ``api:edit_list``, ``api:edit_undo`` (speaker operations);
-``api:job_list``, ``api:job_detail``, ``api:job_status`` (Symbl's ``/job/{jobId}``);
+``api:job_list``, ``api:job_detail``, ``api:job_retry``, ``api:job_status`` (Symbl's
+``/job/{jobId}``); ``api:member_push`` (a member's push to the vendor);
 ``api:process_audio_url``, ``api:process_audio``, ``api:process_video_url``,
 ``api:process_video`` and the appends ``api:append_audio_url``, ``api:append_audio``,
 ``api:append_video_url``, ``api:append_video`` (Symbl's Async API paths);
 ``api:conversation_import``, ``api:conversation_append_import``, ``api:conversation_export``;
-``api:account_list``, ``api:account_detail``.
+``api:account_list`` (also POST), ``api:account_detail`` (also PATCH, DELETE).
 """
 
 from django.urls import include, path, re_path
@@ -31,6 +32,7 @@ from .views import (
     members,
     messages,
     process,
+    pushes,
     speakers,
 )
 
@@ -80,9 +82,16 @@ v1 = [
         speakers.EditUndo.as_view(),
         name="edit_undo",
     ),
+    # A member's push to the vendor (views.pushes).
+    path(
+        "conversations/<int:pk>/members/<uuid:member_id>/push",
+        pushes.MemberPush.as_view(),
+        name="member_push",
+    ),
     # Jobs (views.jobs); Symbl's job status at /job/{jobId}.
     path("conversations/<int:pk>/jobs", jobs.ConversationJobList.as_view(), name="job_list"),
     path("jobs/<int:pk>", jobs.JobDetail.as_view(), name="job_detail"),
+    path("jobs/<int:pk>/retry", jobs.JobRetry.as_view(), name="job_retry"),
     path("job/<int:pk>", jobs.SymblJobStatus.as_view(), name="job_status"),
     # Recordings to vendors on Symbl's Async API paths (views.process).
     path("process/audio/url", process.SubmitUrl.as_view(), name="process_audio_url"),
@@ -105,7 +114,7 @@ v1 = [
         files.ConversationExport.as_view(),
         name="conversation_export",
     ),
-    # Provider accounts, read only (views.accounts).
+    # Provider accounts (views.accounts).
     path("accounts", accounts.AccountList.as_view(), name="account_list"),
     path("accounts/<int:pk>", accounts.AccountDetail.as_view(), name="account_detail"),
 ]

@@ -12,11 +12,13 @@ from django import forms
 
 from diarization_portal.conversations.models import Vendor
 from diarization_portal.sync.forms import (
+    FIELD_OF_SECRET,
     SECRET_SHORT_LABELS,
     AccountSecretsForm,
     secret_fields_for,
 )
 from diarization_portal.sync.models import ACCOUNT_VENDORS, ProviderAccount
+from diarization_portal.sync.services.accounts import AccountInvalid, label_error
 from diarization_portal.workspaces.models import Workspace
 from providers import elevenlabs
 
@@ -110,12 +112,20 @@ class AccountForm(AccountSecretsForm):
 
     def clean_label(self) -> str:
         label = self.cleaned_data["label"].strip()
-        clash = ProviderAccount.objects.filter(workspace=self.workspace, label__iexact=label)
-        if self.instance.pk:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError("Another account of this workspace has this label.")
+        taken = label_error(
+            workspace_id=self.workspace.pk, label=label, exclude_pk=self.instance.pk
+        )
+        if taken:
+            raise forms.ValidationError(taken)
         return label
+
+    def add_account_errors(self, err: AccountInvalid) -> None:
+        """Show the errors of the account services on the fields they name (the webhook
+        secret's input is ``webhook_signing_secret``); others on the form."""
+        for name, messages in err.errors.items():
+            field = FIELD_OF_SECRET.get(name, name)
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
 
     @property
     def regions(self) -> list[str]:

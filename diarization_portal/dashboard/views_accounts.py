@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from diarization_portal.conversations.models import Vendor
 from diarization_portal.sync.forms import secret_status
 from diarization_portal.sync.models import ProviderAccount
+from diarization_portal.sync.services import accounts as services
 from diarization_portal.sync.services.jobs import ACTIVE
 from diarization_portal.workspaces.access import workspace_admin_for
 from diarization_portal.workspaces.models import Membership
@@ -74,11 +75,27 @@ def account_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _save(request: HttpRequest, membership: Membership, form: AccountForm, verb: str):
-    if request.method == "POST" and form.is_valid():
-        account = form.save()
-        flash.success(request, f"{verb} account “{account.label}”.")
-        return redirect("dashboard:account_list", slug=membership.workspace.slug)
-    return None
+    """Save a valid POSTed ``form`` through the account services; ``None`` when there is
+    nothing to save or it is invalid (the form then carries the errors)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    fields = {
+        "label": form.cleaned_data["label"],
+        "base_url": form.cleaned_data["base_url"],
+        "secrets": form.typed_secrets(),
+    }
+    try:
+        if form.instance.pk is None:
+            account = services.account_create(
+                workspace=membership.workspace, vendor=form.instance.vendor, **fields
+            )
+        else:
+            account = services.account_update(account=form.instance, **fields)
+    except services.AccountInvalid as err:
+        form.add_account_errors(err)
+        return None
+    flash.success(request, f"{verb} account “{account.label}”.")
+    return redirect("dashboard:account_list", slug=membership.workspace.slug)
 
 
 @login_required
@@ -143,7 +160,7 @@ def account_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     account = get_object_or_404(_accounts(membership.workspace), pk=pk)
     if request.method == "POST":
         label = account.label
-        account.delete()
+        services.account_delete(account=account)
         flash.success(request, f"Deleted account “{label}”.")
         return redirect("dashboard:account_list", slug=membership.workspace.slug)
     conversations = account.jobs.values("conversation").distinct().count()

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from django import forms
 
-from diarization_portal.conversations.models import Vendor
-
 from .models import REQUIRED_SECRETS, SECRET_NAMES, ProviderAccount
+from .services.accounts import WEBHOOK_SECRET, secret_errors, secret_names
 
 #: Write-only form fields: name -> label. Each is a secret name, or ``webhook_signing_secret``
 #: for the ``webhook_secret`` field.
@@ -27,6 +26,9 @@ SECRET_SHORT_LABELS = {
     "api_key": "API key",
     "webhook_signing_secret": "Webhook secret",
 }
+#: Form field of each secret name (the webhook secret's field is named apart, see below).
+FIELD_OF_SECRET = {"webhook_secret": "webhook_signing_secret"}
+SECRET_OF_FIELD = {field: name for name, field in FIELD_OF_SECRET.items()}
 KEEP = "Write-only. Leave blank to keep the stored value."
 WEBHOOK_HELP = KEEP + " Verifies the ElevenLabs-Signature of speech-to-text webhooks."
 
@@ -45,10 +47,9 @@ def secret_field(
 
 
 def secret_fields_for(vendor: str) -> list[str]:
-    """Form fields of :data:`SECRET_FIELDS` that ``vendor`` uses, in that order."""
-    used = set(SECRET_NAMES.get(vendor, ()))
-    if vendor == Vendor.ELEVENLABS:
-        used.add("webhook_signing_secret")
+    """Form fields of :data:`SECRET_FIELDS` that ``vendor`` uses, in that order
+    (:func:`~diarization_portal.sync.services.accounts.secret_names`)."""
+    used = {FIELD_OF_SECRET.get(name, name) for name in secret_names(vendor)}
     return [name for name in SECRET_FIELDS if name in used]
 
 
@@ -88,33 +89,38 @@ class AccountSecretsForm(forms.ModelForm):
         return data.get("vendor")
 
     def clean(self) -> dict:
-        """Refuse secrets the vendor does not use; require missing ones (field errors)."""
+        """Refuse secrets the vendor does not use; require missing ones (field errors, the
+        rules of :func:`~diarization_portal.sync.services.accounts.secret_errors`)."""
         data = super().clean()
         vendor = self._vendor(data)
         if not vendor:
             return data
-        allowed = set(secret_fields_for(vendor))
-        for name in SECRET_FIELDS:
-            if data.get(name) and name not in allowed:
-                self.add_error(name, "This vendor does not use this secret.")
-        probe = ProviderAccount(vendor=vendor, secrets=dict(self.instance.secrets or {}))
-        for name in probe.missing_secrets():
-            if not data.get(name):
-                self.add_error(name, "Required for this vendor.")
+        errors = secret_errors(
+            vendor=vendor, stored=self.instance.secrets, typed=self.typed_secrets()
+        )
+        for name, message in errors.items():
+            self.add_error(FIELD_OF_SECRET.get(name, name), message)
         return data
+
+    def typed_secrets(self) -> dict[str, str]:
+        """The secrets typed in, by secret name (``webhook_secret`` included); blank ones
+        are left out (they keep the stored values)."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            SECRET_OF_FIELD.get(field, field): data[field]
+            for field in SECRET_FIELDS
+            if data.get(field)
+        }
 
     def save(self, commit: bool = True) -> ProviderAccount:
         """Save the account, replacing only the secrets typed in (blank keeps them)."""
         account = super().save(commit=False)
+        typed = self.typed_secrets()
         account.set_secrets(
-            **{
-                n: self.cleaned_data.get(n)
-                for n in SECRET_NAMES.get(account.vendor, ())
-                if self.cleaned_data.get(n)
-            }
+            **{name: typed[name] for name in SECRET_NAMES.get(account.vendor, ()) if name in typed}
         )
-        if self.cleaned_data.get("webhook_signing_secret"):
-            account.webhook_secret = self.cleaned_data["webhook_signing_secret"]
+        if typed.get(WEBHOOK_SECRET):
+            account.webhook_secret = typed[WEBHOOK_SECRET]
         if commit:
             account.save()
         return account

@@ -41,14 +41,14 @@ def test_accounts_show_which_secrets_are_set_but_never_their_values(client, ws, 
         "vendor": "symbl",
         "label": "Symbl main",
         "baseUrl": "",
-        "secretsSet": ["app_id", "app_secret"],
+        "secretsSet": ["appId", "appSecret"],
         "missingSecrets": [],
         "webhookSecretSet": False,
         "createdAt": got[str(symbl.pk)]["createdAt"],
         "updatedAt": got[str(symbl.pk)]["updatedAt"],
     }
     assert got[str(eleven.pk)]["webhookSecretSet"] is True
-    assert got[str(half.pk)]["missingSecrets"] == ["api_key"]
+    assert got[str(half.pk)]["missingSecrets"] == ["apiKey"]
     detail = client.get(reverse("api:account_detail", args=[eleven.pk]), **bearer(people["viewer"]))
     assert detail.json() == got[str(eleven.pk)]
     assert SECRET_VALUES[2] not in detail.content.decode()

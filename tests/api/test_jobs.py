@@ -155,3 +155,129 @@ def test_jobs_list_query_count_does_not_grow_with_jobs_or_messages(client, ws, a
     many = count_queries(client, url(large), **auth)
     assert len(many) == len(few), many.sql()
     assert len(few) <= 5, few.sql()
+
+
+# --- retry ------------------------------------------------------------------------------------
+
+TASKS = "diarization_portal.sync.tasks"
+
+
+def retry(client, job_id, headers: dict):
+    return client.post(reverse("api:job_retry", args=[job_id]), **headers)
+
+
+def frozen(job: Job) -> tuple:
+    job.refresh_from_db()
+    return (job.state, job.attempts, job.error_type, job.error_message, job.finished_at)
+
+
+def test_an_editor_retries_a_failed_poll_from_the_poll(
+    client, conv, account, people, django_capture_on_commit_callbacks
+):
+    job = vendor_job(
+        conv,
+        account,
+        state=JobState.FAILED,
+        attempts=8,
+        error_type="http_503",
+        error_message="gave up after 8 attempts: Service Unavailable",
+        vendor_job_id="3d1f0b7e",
+        submitted_at=datetime(2025, 3, 4, 10, 0, 0, tzinfo=UTC),
+        finished_at=datetime(2025, 3, 4, 10, 5, 0, tzinfo=UTC),
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = retry(client, job.pk, bearer(people["editor"]))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["id"] == str(job.pk) and body["vendor"] == "symbl"
+    assert (body["state"], body["attempts"], body["errorType"], body["errorMessage"]) == (
+        "submitted",
+        0,
+        "",
+        "",
+    )
+    assert body["finishedAt"] is None and body["vendorJobId"] == "3d1f0b7e"
+    assert (
+        body
+        == client.get(reverse("api:job_detail", args=[job.pk]), **bearer(people["viewer"])).json()
+    )
+    assert [c.args for c in callbacks] == [(f"{TASKS}.poll_job", job.pk)]
+
+
+def test_a_job_the_vendor_never_took_is_submitted_again(
+    client, conv, account, people, django_capture_on_commit_callbacks
+):
+    job = vendor_job(conv, account, state=JobState.REJECTED, error_type="http_400")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = retry(client, job.pk, bearer(people["admin"]))
+    assert response.status_code == 200
+    assert response.json()["state"] == "queued"
+    assert [c.args for c in callbacks] == [(f"{TASKS}.submit_job", job.pk)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "secrets", "reason"),
+    [
+        (JobKind.PROCESS, JobState.DONE, True, "only failed or rejected jobs can be retried"),
+        (JobKind.APPEND, JobState.PROCESSING, True, "this one is processing"),
+        (JobKind.IMPORT, JobState.FAILED, True, "a file import job is not retried"),
+        (JobKind.PROCESS, JobState.FAILED, False, "is missing app_secret; set it first"),
+    ],
+)
+def test_a_job_that_cannot_be_retried_is_a_409_saying_why(
+    client, conv, account, people, kind, state, secrets, reason, django_capture_on_commit_callbacks
+):
+    if not secrets:
+        account.secrets = {"app_id": "id-1"}
+        account.save()
+    job = Job.objects.create(
+        conversation=conv,
+        kind=kind,
+        account=None if kind == JobKind.IMPORT else account,
+        state=state,
+        error_type="http_503",
+    )
+    before = frozen(job)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = retry(client, job.pk, bearer(people["editor"]))
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["type"] == "conflict" and body["errors"] == []
+    assert body["message"].startswith("Cannot retry this job: ") and reason in body["message"]
+    assert frozen(job) == before and callbacks == []
+
+
+def test_a_job_whose_account_was_deleted_is_a_409(client, conv, account, people):
+    job = vendor_job(conv, account, state=JobState.FAILED)
+    account.delete()
+    response = retry(client, job.pk, bearer(people["editor"]))
+    assert response.status_code == 409
+    assert "the provider account of this job was deleted" in response.json()["message"]
+
+
+@pytest.mark.parametrize("role", ["viewer", "commenter"])
+def test_readers_cannot_retry(client, conv, account, people, role):
+    job = vendor_job(conv, account, state=JobState.FAILED, error_type="http_503")
+    before = frozen(job)
+    response = retry(client, job.pk, bearer(people[role]))
+    assert response.status_code == 403
+    assert response.json()["type"] == "permission_denied"
+    assert frozen(job) == before
+
+
+def test_retrying_a_job_of_another_workspace_is_404_like_a_missing_one(client, people):
+    theirs = factories.conversation(factories.workspace("Theirs"), members=1, messages=1)
+    account = ProviderAccount(workspace=theirs.workspace, vendor="symbl", label="Theirs")
+    account.set_secrets(app_id="a", app_secret="b")
+    account.save()
+    job = vendor_job(theirs, account, state=JobState.FAILED)
+    before = frozen(job)
+    for job_id in (job.pk, 10**9):
+        response = retry(client, job_id, bearer(people["admin"]))
+        assert response.status_code == 404
+        assert response.json() == {"type": "not_found", "message": "No such job", "errors": []}
+    assert frozen(job) == before
+    assert (
+        client.get(reverse("api:job_retry", args=[job.pk]), **bearer(people["admin"])).status_code
+        == 404
+    )

@@ -1,8 +1,9 @@
 """Who may do what on the endpoints beyond Symbl's Conversation API (speaker operations,
-history, jobs, submits, imports, exports, accounts): admin, editor, commenter, viewer, a member
-of another workspace (outsider) and an anonymous caller, by GET/POST/PUT/DELETE. Readers read,
-editors edit, outsiders get 404 for anything under a conversation, job or account, and a
-refused call changes nothing."""
+history, jobs and their retry, member pushes, submits, imports, exports, accounts): admin,
+editor, commenter, viewer, a member of another workspace (outsider) and an anonymous caller, by
+GET/POST/PUT/PATCH/DELETE. Readers read, editors edit, only admins manage accounts, outsiders
+get 404 for anything under a conversation, job or account, and a refused call changes
+nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from diarization_portal.conversations.models import (
     JobState,
     Member,
     SpeakerEdit,
+    SyncState,
 )
 from diarization_portal.conversations.services import speakers
 from diarization_portal.sync.models import ProviderAccount
@@ -31,7 +33,8 @@ pytestmark = pytest.mark.django_db
 
 CALLERS = ("anonymous", "outsider", "viewer", "commenter", "editor", "admin")
 EDITORS = {"admin", "editor"}
-VERBS = ("GET", "POST", "PUT", "DELETE")
+VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+WRITES = ("POST", "PUT", "PATCH")
 URL = "https://media.example.org/a.mp3"
 RTTM = b"SPEAKER f 1 0.50 1.25 <NA> <NA> spk_a <NA> <NA>\n"
 
@@ -41,6 +44,7 @@ class World:
     conv: Conversation
     account: ProviderAccount
     job: Job
+    failed_job: Job
     edit: SpeakerEdit
     first: Member
     second: Member
@@ -57,9 +61,17 @@ def make_world(ws) -> World:
     job = Job.objects.create(
         conversation=conv, kind=JobKind.PROCESS, account=account, state=JobState.DONE
     )
+    failed_job = Job.objects.create(
+        conversation=conv,
+        kind=JobKind.APPEND,
+        account=account,
+        state=JobState.FAILED,
+        error_type="http_503",
+    )
     first, second, third = conv.members.order_by("position")
     edit = speakers.member_rename(member=third, name="Lucy")
-    return World(conv, account, job, edit, first, second, ws.slug)
+    Member.objects.filter(pk=first.pk).update(sync_state=SyncState.FAILED, sync_error="timeout")
+    return World(conv, account, job, failed_job, edit, first, second, ws.slug)
 
 
 @pytest.fixture
@@ -82,8 +94,8 @@ def _file():
     return SimpleUploadedFile("part.rttm", RTTM)
 
 
-# Endpoint → (URL args, {verb: (status for allowed callers, "edit" | "read")}, body builder,
-# scope): scope "conversation"/"job"/"account" means outsiders get 404 for every verb.
+# Endpoint → (URL args, {verb: (status for allowed callers, "read" | "edit" | "admin")}, body
+# builder, scope): scope "conversation"/"job"/"account" means outsiders get 404 for every verb.
 @dataclass
 class Endpoint:
     args: Any
@@ -118,6 +130,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     "job_list": Endpoint(lambda w: [w.conv.pk], {"GET": (200, "read")}),
     "job_detail": Endpoint(lambda w: [w.job.pk], {"GET": (200, "read")}, scope="job"),
     "job_status": Endpoint(lambda w: [w.job.pk], {"GET": (200, "read")}, scope="job"),
+    "job_retry": Endpoint(lambda w: [w.failed_job.pk], {"POST": (200, "edit")}, scope="job"),
+    "member_push": Endpoint(
+        lambda w: [w.conv.pk, w.first.uuid], {"GET": (200, "read"), "POST": (200, "edit")}
+    ),
     "conversation_export": Endpoint(
         lambda w: [w.conv.pk], {"GET": (200, "read")}, query="?format=json"
     ),
@@ -136,7 +152,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     "append_video": Endpoint(
         lambda w: [w.conv.pk], {"PUT": (201, "edit")}, lambda w: (b"mp4 bytes", "video/mp4")
     ),
-    "account_detail": Endpoint(lambda w: [w.account.pk], {"GET": (200, "read")}, scope="account"),
+    "account_detail": Endpoint(
+        lambda w: [w.account.pk],
+        {"GET": (200, "read"), "PATCH": (200, "admin"), "DELETE": (204, "admin")},
+        lambda w: _json({"label": f"Renamed {w.conv.pk}", "appSecret": "new-secret"}),
+        scope="account",
+    ),
     # Not under an object: outsiders are refused by what the body names (400 for an account
     # id that is not theirs, 404 for a workspace slug); a missing verb is a 405 for anyone.
     "process_audio_url": Endpoint(
@@ -166,15 +187,28 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda w: _form({"file": _file(), "workspace": w.ws_slug}),
         scope="",
     ),
-    "account_list": Endpoint(lambda w: [], {"GET": (200, "read")}, scope=""),
+    "account_list": Endpoint(
+        lambda w: [],
+        {"GET": (200, "read"), "POST": (201, "admin")},
+        lambda w: _json(
+            {
+                "workspace": w.ws_slug,
+                "vendor": "deepaffects",
+                "label": f"New {w.conv.pk}",
+                "apiKey": "k",
+            }
+        ),
+        scope="",
+    ),
 }
 OUTSIDER_UNSCOPED = {
-    "process_audio_url": 400,
-    "process_video_url": 400,
-    "process_audio": 400,
-    "process_video": 400,
-    "conversation_import": 404,
-    "account_list": 200,
+    ("process_audio_url", "POST"): 400,
+    ("process_video_url", "POST"): 400,
+    ("process_audio", "POST"): 400,
+    ("process_video", "POST"): 400,
+    ("conversation_import", "POST"): 404,
+    ("account_list", "GET"): 200,  # their own workspaces' accounts
+    ("account_list", "POST"): 404,  # the workspace of the body is not theirs
 }
 
 
@@ -188,9 +222,11 @@ def expected(caller: str, name: str, verb: str) -> int:
     if rule is None:
         return 405
     if caller == "outsider":
-        return OUTSIDER_UNSCOPED[name]
+        return OUTSIDER_UNSCOPED[name, verb]
     status, need = rule
     if need == "edit" and caller not in EDITORS:
+        return 403
+    if need == "admin" and caller != "admin":
         return 403
     return status
 
@@ -206,16 +242,17 @@ def url_of(name: str, w: World) -> str:
 def state(w: World) -> tuple:
     return (
         Conversation.objects.count(),
-        Job.objects.count(),
+        sorted(Job.objects.values_list("pk", "state", "attempts", "account_id")),
         sorted(SpeakerEdit.objects.values_list("pk", "undone_at")),
-        sorted(Member.objects.values_list("pk", "name", "merged_into_id")),
+        sorted(Member.objects.values_list("pk", "name", "merged_into_id", "sync_state")),
         sorted(w.conv.messages.values_list("pk", "member_id")),
+        sorted(ProviderAccount.objects.values_list("pk", "label", "base_url", "secrets", "vendor")),
     )
 
 
 def call(client, name: str, verb: str, w: World, headers: dict):
     builder = ENDPOINTS[name].body
-    data, content_type = builder(w) if builder and verb in ("POST", "PUT") else (b"", "")
+    data, content_type = builder(w) if builder and verb in WRITES else (b"", "")
     return client.generic(
         verb, url_of(name, w), data, content_type=content_type or "application/json", **headers
     )
@@ -235,7 +272,7 @@ def test_role_and_verb_matrix(client, ws, people, world, name, verb):
         if want >= 400:
             assert set(response.json()) == {"type", "message", "errors"}, caller
             assert state(w) == before, caller
-        elif verb in ("POST", "PUT"):
+        elif verb != "GET":
             assert state(w) != before, caller
             w = make_world(ws)
 
@@ -248,6 +285,7 @@ def test_another_workspace_is_404_for_every_verb_on_every_object(client, people,
         Conversation(pk=10**9),
         ProviderAccount(pk=10**9),
         Job(pk=10**9),
+        Job(pk=10**9),
         SpeakerEdit(pk=10**9),
         world.first,
         world.second,
@@ -258,7 +296,7 @@ def test_another_workspace_is_404_for_every_verb_on_every_object(client, people,
         if not endpoint.scope:
             continue
         builder = endpoint.body
-        data, content_type = builder(world) if builder and verb in ("POST", "PUT") else (b"", "")
+        data, content_type = builder(world) if builder and verb in WRITES else (b"", "")
         theirs = client.generic(
             verb, url_of(name, world), data, content_type=content_type or "text/plain", **headers
         )

@@ -1,7 +1,8 @@
 """The schema of the endpoints beyond Symbl's Conversation API, and a schemathesis run of each
 of their operations against the in-process WSGI app: no 5xx, and every reply (status, content
-type, headers, body) conforms to the schema, uploads and streamed exports included. Submits
-only queue jobs (the on-commit enqueue never runs in these tests): no vendor is called."""
+type, headers, body) conforms to the schema, uploads and streamed exports included. Submits,
+job retries and member pushes only queue tasks (the on-commit enqueue never runs in these
+tests): no vendor is called. Account writes run with a workspace admin's key."""
 
 from __future__ import annotations
 
@@ -21,7 +22,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from diarization_portal.conversations.models import Job, JobKind, JobState, Member, Message
+from diarization_portal.conversations.models import (
+    Job,
+    JobKind,
+    JobState,
+    Member,
+    Message,
+    SyncState,
+)
 from diarization_portal.conversations.services import speakers
 from diarization_portal.sync.models import ProviderAccount
 from diarization_portal.workspaces.models import Role
@@ -30,7 +38,7 @@ from tests.api.conftest import bearer
 
 pytestmark = pytest.mark.django_db
 
-BEYOND_SYMBL_TAGS = {"speakers", "jobs", "process", "files", "accounts"}
+BEYOND_SYMBL_TAGS = {"speakers", "jobs", "sync", "process", "files", "accounts"}
 BEYOND_SYMBL_PATHS = {
     "/api/v1/conversations/{id}/members/{member_id}/merge",
     "/api/v1/conversations/{id}/split",
@@ -39,6 +47,8 @@ BEYOND_SYMBL_PATHS = {
     "/api/v1/conversations/{id}/edits/{edit_id}/undo",
     "/api/v1/conversations/{id}/jobs",
     "/api/v1/jobs/{id}",
+    "/api/v1/jobs/{id}/retry",
+    "/api/v1/conversations/{id}/members/{member_id}/push",
     "/api/v1/job/{id}",
     "/api/v1/process/audio/url",
     "/api/v1/process/audio",
@@ -114,17 +124,62 @@ def test_the_schema_documents_uploads_streams_and_conflicts(client):
     }
 
 
+def test_the_schema_documents_account_writes_retries_and_pushes(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    secrets = {"appId", "appSecret", "apiKey", "webhookSecret"}
+    create = schema["paths"]["/api/v1/accounts"]["post"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    fields = components[body.rsplit("/", 1)[1]]
+    assert set(fields["required"]) == {"workspace", "vendor", "label"}
+    assert all(fields["properties"][name]["writeOnly"] for name in secrets)
+    assert create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/Account"
+    )
+    assert not secrets & set(components["Account"]["properties"])
+    assert components["AccountVendorEnum"]["enum"] == [
+        "symbl",
+        "elevenlabs",
+        "phonexia",
+        "deepaffects",
+    ]
+    detail = schema["paths"]["/api/v1/accounts/{id}"]
+    assert set(detail) >= {"get", "patch", "delete"}
+    assert "content" not in detail["delete"]["responses"]["204"]
+    assert {"403", "404"} <= set(detail["patch"]["responses"])
+    for path in ("/api/v1/jobs/{id}/retry", "/api/v1/conversations/{id}/members/{member_id}/push"):
+        post = schema["paths"][path]["post"]
+        assert "requestBody" not in post
+        error = post["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
+        assert error.endswith("/Error")
+    retry = schema["paths"]["/api/v1/jobs/{id}/retry"]["post"]["responses"]["200"]
+    assert retry["content"]["application/json"]["schema"]["$ref"].endswith("/Job")
+    push = schema["paths"]["/api/v1/conversations/{id}/members/{member_id}/push"]["get"]
+    reply = push["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert set(components[reply.rsplit("/", 1)[1]]["properties"]) == {
+        "id",
+        "name",
+        "email",
+        "mergedInto",
+        "syncState",
+        "syncError",
+    }
+
+
 @pytest.fixture
 def world(ws, settings, tmp_path):
-    """An editor's key; a conversation with members, messages, insights, edits and jobs; a
-    Symbl conversation that can take appends; a Symbl account (the editor's only one); and a
-    conversation, job and account of another workspace. Throttling is lifted."""
+    """An editor's key and an admin's (for account writes); a conversation with members,
+    messages, insights, edits and jobs; a Symbl conversation that can take appends, with a
+    failed job and members whose push failed; a Symbl account (the editor's only one) and
+    accounts to delete; and a conversation, job and account of another workspace. Throttling
+    is lifted."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api": "100000/minute"},
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     editor = factories.user(ws, Role.EDITOR)
+    admin = factories.user(ws, Role.ADMIN)
     account = ProviderAccount(workspace=ws, vendor="symbl", label="Symbl")
     account.set_secrets(app_id="a", app_secret="b")
     account.save()
@@ -138,6 +193,18 @@ def world(ws, settings, tmp_path):
     job = Job.objects.create(
         conversation=symbl, kind=JobKind.PROCESS, account=account, state=JobState.DONE
     )
+    failed_job = Job.objects.create(
+        conversation=symbl,
+        kind=JobKind.APPEND,
+        account=account,
+        state=JobState.FAILED,
+        error_type="http_503",
+    )
+    symbl.members.update(sync_state=SyncState.FAILED, sync_error="timeout")
+    doomed = [
+        ProviderAccount.objects.create(workspace=ws, vendor="phonexia", label=f"Old {n}")
+        for n in range(3)
+    ]
     other = factories.workspace("Elsewhere")
     theirs = factories.conversation(other, members=2, messages=3)
     their_job = Job.objects.create(conversation=theirs, kind=JobKind.IMPORT)
@@ -148,13 +215,21 @@ def world(ws, settings, tmp_path):
     missing = 10**9
     return {
         "headers": {"Authorization": bearer(editor)["HTTP_AUTHORIZATION"]},
+        "admin_headers": {"Authorization": bearer(admin)["HTTP_AUTHORIZATION"]},
         # Path parameters per kind of path: mostly rows of the conversation the run edits,
         # some of another workspace and some that do not exist.
         "paths": {
             "conversation": [{"id": pk} for pk in (conv.pk, conv.pk, theirs.pk, missing)],
             "append": [{"id": pk} for pk in (symbl.pk, symbl.pk, conv.pk, theirs.pk, missing)],
-            "job": [{"id": pk} for pk in (job.pk, their_job.pk, missing)],
+            "job": [{"id": pk} for pk in (job.pk, failed_job.pk, their_job.pk, missing)],
             "account": [{"id": pk} for pk in (account.pk, their_account.pk, missing)],
+            "doomed": [{"id": a.pk} for a in doomed] + [{"id": their_account.pk}, {"id": missing}],
+            "push": [{"id": symbl.pk, "member_id": m.uuid} for m in symbl.members.all()]
+            + [
+                {"id": symbl.pk, "member_id": uuid.uuid4()},
+                {"id": theirs.pk, "member_id": their_member},
+                {"id": missing, "member_id": member_ids[0]},
+            ],
             "member": [{"id": conv.pk, "member_id": m} for m in member_ids]
             + [
                 {"id": conv.pk, "member_id": uuid.uuid4()},
@@ -177,9 +252,11 @@ def world(ws, settings, tmp_path):
     }
 
 
-def _kind(path: str) -> str | None:
+def _kind(path: str, method: str = "GET") -> str | None:
     if "{id}" not in path:
         return None
+    if path.endswith("/push"):
+        return "push"
     if "{member_id}" in path:
         return "member"
     if "{edit_id}" in path:
@@ -187,19 +264,50 @@ def _kind(path: str) -> str | None:
     if path.startswith(("/api/v1/jobs/", "/api/v1/job/")):
         return "job"
     if path.startswith("/api/v1/accounts/"):
-        return "account"
+        return "doomed" if method.upper() == "DELETE" else "account"
     if path.startswith("/api/v1/process/"):
         return "append"
     return "conversation"
 
 
 def _strategies(operation, world: dict, **kwargs) -> list:
-    kind = _kind(operation.path)
+    kind = _kind(operation.path, operation.method)
     if kind is None:
         return [operation.as_strategy(**kwargs)]
     return [
         operation.as_strategy(path_parameters=params, **kwargs) for params in world["paths"][kind]
     ]
+
+
+def _headers(case, world: dict) -> dict:
+    """Account writes need a workspace admin; everything else runs as the editor."""
+    admin = case.path.startswith("/api/v1/accounts") and case.method.upper() != "GET"
+    return world["admin_headers" if admin else "headers"]
+
+
+#: Secrets a realistic account body carries, per vendor.
+ACCOUNT_SECRETS = {
+    "symbl": {"appId": "app-id", "appSecret": "app-secret"},
+    "elevenlabs": {"apiKey": "sk_key", "webhookSecret": "whsec_key"},
+    "phonexia": {"apiKey": "phx-key"},
+    "deepaffects": {"apiKey": "da-key"},
+}
+ACCOUNT_BASE_URLS = {"elevenlabs": "us", "phonexia": "https://phx.example.org:8600"}
+
+
+def _realistic_account(body: dict, data) -> None:
+    """An account body the services accept: a new label, the base URL and secrets of its
+    vendor (``PATCH`` bodies: the world's Symbl account, whose vendor cannot change)."""
+    vendor = body.get("vendor", "symbl")
+    if "vendor" in body and "workspace" not in body:
+        del body["vendor"]
+        vendor = "symbl"
+    for key in [*ACCOUNT_SECRETS["symbl"], *ACCOUNT_SECRETS["elevenlabs"]]:
+        body.pop(key, None)
+    body.update(ACCOUNT_SECRETS[vendor])
+    body["baseUrl"] = ACCOUNT_BASE_URLS.get(vendor, "")
+    if "label" in body:
+        body["label"] = f"Account {data.draw(st.integers(min_value=0, max_value=10**6))}"
 
 
 #: Query parameters a realistic case leaves out (the body carries them, or the default does).
@@ -232,6 +340,8 @@ def _realistic(case, world: dict, data) -> None:
         "format": lambda: "auto",
         "workspace": lambda: world["workspace"],
     }
+    if isinstance(case.body, dict) and case.path.startswith("/api/v1/accounts"):
+        _realistic_account(case.body, data)
     if isinstance(case.body, dict):
         if case.path.endswith(("/url", "/url/{id}")):
             case.body["url"] = pools["url"]()
@@ -257,14 +367,14 @@ def test_schemathesis_finds_no_server_error_beyond_symbl(world):
         @given(case=st.one_of(_strategies(operation, world)), data=st.data())
         def run(case, data):
             _realistic(case, world, data)
-            response = case.call(headers=world["headers"])
+            response = case.call(headers=_headers(case, world))
             case.validate_response(response, checks=CHECKS)
             statuses.setdefault((case.method, case.path), set()).add(response.status_code)
 
         run()
     assert {path for _, path in statuses} == BEYOND_SYMBL_PATHS
     # Every operation succeeded at least once, and objects of another workspace were 404.
-    ok = {key: found for key, found in statuses.items() if found & {200, 201}}
+    ok = {key: found for key, found in statuses.items() if found & {200, 201, 204}}
     assert ok.keys() == statuses.keys(), {k: v for k, v in statuses.items() if k not in ok}
     scoped = {k: v for k, v in statuses.items() if "{id}" in k[1]}
     assert all(404 in found for found in scoped.values()), scoped
@@ -285,7 +395,7 @@ def test_schemathesis_invalid_requests_beyond_symbl_get_documented_4xx(world):
             case=st.one_of(_strategies(operation, world, generation_mode=GenerationMode.NEGATIVE))
         )
         def run(case):
-            response = case.call(headers=world["headers"])
+            response = case.call(headers=_headers(case, world))
             case.validate_response(response, checks=CHECKS)
             refused.append(response.status_code)
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from diarization_portal.conversations.models import Job, JobKind, JobState
+from diarization_portal.dashboard import forms_accounts
 from diarization_portal.sync.models import ProviderAccount
 from diarization_portal.workspaces.models import Role
 from tests import factories
@@ -300,3 +301,20 @@ def test_delete_confirms_what_happens_to_jobs_then_keeps_them(client, ws, admin)
     kept = Job.objects.filter(pk__in=[j.pk for j in made])
     assert kept.count() == 3 and set(kept.values_list("account", flat=True)) == {None}
     assert "Deleted account “Old key”." in client.get(response.url).content.decode()
+
+
+def test_a_label_the_services_refuse_after_the_form_is_shown_on_the_label(
+    client, ws, admin, monkeypatch
+):
+    """The page saves through the account services (shared with the API); their errors land
+    on the form's fields (here a label another request took after the form checked it)."""
+    account(ws, "symbl", "Main")
+    monkeypatch.setattr(forms_accounts, "label_error", lambda **kwargs: None)
+    response = client.post(
+        url("account_create", ws) + "?vendor=deepaffects", {"label": "MAIN", "api_key": "k1"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    block = html[html.index('name="label"') :]
+    assert "Another account of this workspace has this label." in block[: block.index("</label>")]
+    assert ProviderAccount.objects.filter(workspace=ws).count() == 1

@@ -1,8 +1,13 @@
-"""The body and reply of Symbl's ``PUT /v1/conversations/{id}/members/{memberId}``."""
+"""The body and reply of Symbl's ``PUT /v1/conversations/{id}/members/{memberId}``, and a
+member with the state of its push to the vendor (beyond Symbl)."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
+
+from diarization_portal.conversations.models import Member, SyncState
+
+from .common import MemberSerializer
 
 
 class MemberUpdateSerializer(serializers.Serializer):
@@ -26,3 +31,31 @@ class MessageReplySerializer(serializers.Serializer):
     """Symbl's reply to updates and deletes: `{"message": "..."}`."""
 
     message = serializers.CharField()
+
+
+class MemberSyncSerializer(MemberSerializer):
+    """A member (Symbl's `{id, name, email?}`) with its push to the vendor (DESIGN §4), outside
+    Symbl's member shape: `syncState` is `local` (not at a vendor, or a vendor without member
+    updates), `pending` (queued), `synced` or `failed` (`syncError`: the vendor's reason);
+    `mergedInto` the member it was merged into (a merge is pushed as the merged member's
+    update), or null."""
+
+    # Reads ``merged_into`` (select_related).
+
+    mergedInto = serializers.UUIDField(
+        source="merged_into.uuid", allow_null=True, help_text="Or null for a live member."
+    )
+    syncState = serializers.ChoiceField(choices=SyncState.values, source="sync_state")
+    syncError = serializers.CharField(
+        source="sync_error", help_text="Why the last push failed, or empty."
+    )
+
+    def to_representation(self, instance: Member) -> dict:
+        data = super().to_representation(instance)
+        merged = instance.merged_into
+        data.update(
+            mergedInto=None if merged is None else str(merged.uuid),
+            syncState=instance.sync_state,
+            syncError=instance.sync_error,
+        )
+        return data

@@ -1,8 +1,12 @@
 """Jobs: ``GET /jobs/{id}``, ``GET /conversations/{id}/jobs`` and Symbl's job status
-``GET /job/{jobId}`` (vendor-apis.md §1.3), for any member of the job's workspace.
+``GET /job/{jobId}`` (vendor-apis.md §1.3), for any member of the job's workspace; and
+``POST /jobs/{id}/retry`` for editors and admins (the dashboard's Retry,
+:func:`diarization_portal.sync.services.job_retry`).
 
 A job of a workspace the caller does not belong to is a 404, like a job that does not exist.
-Retrying a failed job over the API is not offered.
+A job that cannot be retried (still active or done, a file import or a push, its account
+deleted or missing a secret) is a 409 ``conflict`` whose message says why: the request is
+sound, the job's current state refuses it.
 """
 
 from __future__ import annotations
@@ -14,17 +18,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diarization_portal.conversations.models import Job
+from diarization_portal.sync import services
 from diarization_portal.workspaces.access import membership_for
 
 from ..access import MAX_PK
+from ..exceptions import Conflict
 from ..pagination import paged
+from ..schema import error_response
 from ..serializers.jobs import JobSerializer, SymblJobSerializer
 from .base import ConversationItemList
 
 
-def job_for(request, pk: int) -> Job:
+def job_for(request, pk: int, *, edit: bool = False) -> Job:
     """The job ``pk`` with its account and conversation, when the user is a member of its
-    workspace; ``NotFound`` ("No such job") otherwise."""
+    workspace; ``NotFound`` ("No such job") otherwise, and ``PermissionDenied`` when ``edit``
+    is asked of a viewer or commenter."""
     job = (
         Job.objects.select_related("account", "conversation").filter(pk=pk).first()
         if 0 < pk <= MAX_PK
@@ -33,7 +41,7 @@ def job_for(request, pk: int) -> Job:
     if job is None:
         raise NotFound("No such job")
     try:
-        membership_for(request.user, job.conversation.workspace_id)
+        membership_for(request.user, job.conversation.workspace_id, edit=edit)
     except Http404:
         raise NotFound("No such job") from None
     return job
@@ -64,6 +72,35 @@ class JobDetail(JobScoped):
     )
     def get(self, request, pk: int):
         return Response(JobSerializer(job_for(request, pk)).data)
+
+
+class JobRetry(JobScoped):
+    """Start a failed or rejected vendor job again."""
+
+    @extend_schema(
+        operation_id="jobs_retry",
+        summary="Retry a failed job",
+        description=(
+            "Starts a `failed` or `rejected` recording job (`process` or `append`) again, as "
+            "the dashboard's Retry does: from a fresh submit when the vendor never took it or "
+            "its own job ended, else from the poll or the import that failed. `attempts` "
+            "restarts at 0 and the error is cleared. Replies with the job as it now is. "
+            "Editors and admins. A job that cannot be retried (active or done, a file import "
+            "or a push, its account deleted or missing a secret) is a 409 `conflict` whose "
+            "`message` says why."
+        ),
+        request=None,
+        responses={200: JobSerializer, 409: error_response(409)},
+        tags=["jobs"],
+    )
+    def post(self, request, pk: int):
+        job = job_for(request, pk, edit=True)
+        try:
+            services.job_retry(job_id=job.pk)
+        except services.RetryRefused as err:
+            raise Conflict(f"Cannot retry this job: {err}.") from None
+        job = Job.objects.select_related("account", "conversation").get(pk=job.pk)
+        return Response(JobSerializer(job).data)
 
 
 class SymblJobStatus(JobScoped):

@@ -1,4 +1,5 @@
-"""Vendor sync services (DESIGN §4): create, submit, poll, import, fail, retry, webhook, push.
+"""Vendor sync services (DESIGN §4): create, submit, poll, import, fail, retry, webhook, push;
+and provider accounts (:mod:`.accounts`: add, change, delete).
 
 Job states: ``queued → submitted → processing → importing → done``, or ``failed`` / ``rejected``.
 
@@ -15,6 +16,7 @@ never conversation data or what people edited.
 """
 
 from ._queue import TASKS, enqueue
+from .accounts import AccountInvalid, account_create, account_delete, account_update
 from .jobs import (
     MAX_ATTEMPTS,
     JobInputError,
@@ -32,8 +34,12 @@ from .results import job_import, job_webhook, jobs_due, jobs_sweep, result_key
 __all__ = [
     "MAX_ATTEMPTS",
     "TASKS",
+    "AccountInvalid",
     "JobInputError",
     "RetryRefused",
+    "account_create",
+    "account_delete",
+    "account_update",
     "backoff",
     "enqueue",
     "job_create",
