@@ -9,6 +9,9 @@ tests the queue is drained before pytest-django empties the tables.
 
 When a test fails, its teardown prints the jobs, the emulator's request log, failed
 django-q2 tasks and the tail of the cluster log.
+
+``browser_page`` (:mod:`tests.chromium`, shared with ``tests/browser``) drives Chromium for
+the test that goes through the dashboard.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from diarization_portal.conversations.models import Conversation, Job, Message
 from diarization_portal.sync import clients
 from diarization_portal.sync.models import ProviderAccount
 from tests import factories
+from tests.chromium import browser_page as browser_page  # the browser test's Chromium page
 from tests.emulator import Datasets, VendorEmulator
 
 from . import timing

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 #: Fault kinds.
-HTTP, TIMEOUT, HOLD, MALFORMED, OUTCOME = "http", "timeout", "hold", "malformed", "outcome"
+HTTP, TIMEOUT, HOLD, GATE = "http", "timeout", "hold", "gate"
+MALFORMED, OUTCOME = "malformed", "outcome"
 
 HTML_ERROR_PAGE = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
@@ -77,6 +78,13 @@ class Fault:
         return cls(HOLD)
 
     @classmethod
+    def gate(cls) -> Fault:
+        """Hold the request until :meth:`release` (or the emulator stops), then do the work
+        and answer as usual: a slow vendor, for a test to look at what the portal shows while
+        the call is in flight. Release it before the client's read timeout."""
+        return cls(GATE)
+
+    @classmethod
     def malformed(cls, style: str = "truncated", *, status: int = 200) -> Fault:
         """A body the client cannot read: ``"truncated"`` does the work and cuts the JSON
         answer in half; ``"html"`` answers a proxy's HTML error page with ``status`` and does
@@ -94,7 +102,8 @@ class Fault:
         return cls(OUTCOME, end_state=state, message=message)
 
     def release(self) -> None:
-        """Let a held request go (its connection is closed without an answer)."""
+        """Let a held request go: a hold's connection is closed without an answer, a gate's
+        request is answered."""
         self.released.set()
 
 

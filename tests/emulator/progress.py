@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Advance:
-    """How emulated jobs move on: one state per status read (``per="poll"``, deterministic) or
+    """How emulated jobs move on: one state per status read (``per="poll"``, deterministic),
     one state every ``step`` seconds after the job starts (``per="time"``; the emulator's
-    clock thread moves them and sends the vendor's webhooks)."""
+    clock thread moves them and sends the vendor's webhooks), or only when the test says so
+    (``per="hand"``: :meth:`Progress.step`, e.g. through :meth:`Symbl.move_on
+    <tests.emulator.symbl.Symbl.move_on>`)."""
 
     per: str = "poll"
     step: float = 0.2
@@ -26,6 +28,13 @@ class Advance:
         if seconds <= 0:
             raise ValueError("seconds must be positive")
         return cls("time", seconds)
+
+    @classmethod
+    def by_hand(cls) -> Advance:
+        """One state per :meth:`Progress.step` call: status reads and time change nothing, so
+        a test can hold a job in a state as long as it needs to look at what the portal
+        shows meanwhile."""
+        return cls("hand")
 
 
 class Progress:
@@ -79,6 +88,17 @@ class Progress:
         if self.advance.per != "time" or self.started_at is None:
             return
         self._move_to(int((now - self.started_at) / self.advance.step))
+
+    def step(self) -> str:
+        """By hand: move one state on (``on_enter`` runs) and return the new state. Raises
+        RuntimeError when the job has not started (an earlier job of its conversation is
+        still running) or is already in its final state."""
+        if self.started_at is None:
+            raise RuntimeError("the job has not started yet")
+        if self.finished:
+            raise RuntimeError(f"the job is already {self.state}")
+        self._move_to(self.index + 1)
+        return self.state
 
     def finish(self, state: str) -> None:
         """Replace the final state by ``state`` (an outcome fault) before the job gets there."""

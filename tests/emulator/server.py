@@ -18,7 +18,7 @@ from .base import Request, Response, VendorState
 from .datasets import Datasets
 from .deepaffects import DeepAffects
 from .elevenlabs import ElevenLabs
-from .faults import HOLD, HTML_ERROR_PAGE, HTTP, MALFORMED, OUTCOME, TIMEOUT, Fault, FaultRule
+from .faults import GATE, HOLD, HTML_ERROR_PAGE, HTTP, MALFORMED, OUTCOME, TIMEOUT, Fault, FaultRule
 from .faults import line_matches as _line_matches
 from .phonexia import Phonexia
 from .symbl import Symbl
@@ -269,6 +269,8 @@ class VendorEmulator:
             limit = fault.seconds if fault.kind == TIMEOUT else None
             self._wait(fault, limit)
             return  # the connection closes without an answer
+        if fault is not None and fault.kind == GATE:
+            self._wait(fault, None)
         if fault is not None and fault.kind == HTTP:
             response = self._http_fault(state, fault)
         elif fault is not None and fault.kind == MALFORMED and fault.style == "html":

@@ -1,10 +1,10 @@
 """Emulated Symbl.ai (vendor-apis.md section 1): token, Async API submit/append, Job API,
 webhooks and the Conversation API with member updates (merge by email).
 
-Jobs go ``scheduled → in_progress → completed`` (or ``failed`` with an outcome fault), per poll
-or per time (``advance``); jobs of one conversation run one after the other. A job's messages,
-members and insights appear in the conversation when it completes: a processed recording brings
-:attr:`~tests.emulator.datasets.Datasets.symbl_process`, an append
+Jobs go ``scheduled → in_progress → completed`` (or ``failed`` with an outcome fault), per poll,
+per time or by hand (``advance``, :meth:`Symbl.move_on`); jobs of one conversation run one after
+the other. A job's messages, members and insights appear in the conversation when it completes:
+a processed recording brings :attr:`~tests.emulator.datasets.Datasets.symbl_process`, an append
 :attr:`~tests.emulator.datasets.Datasets.symbl_append` (set :attr:`Symbl.recordings` to change
 them). Each recording's speakers become new members "Speaker N", as diarization does on append.
 Questions are the turns ending in "?"; action items the turns where someone commits to do
@@ -78,6 +78,18 @@ class Symbl(VendorState):
     def conversation(self, conversation_id: str) -> Conversation:
         """The conversation ``conversation_id`` (KeyError when unknown)."""
         return self.conversations[conversation_id]
+
+    def move_on(self, job_id: str) -> str:
+        """Move job ``job_id`` one state on, by hand (:meth:`Advance.by_hand
+        <tests.emulator.progress.Advance.by_hand>`), as the clock would: entering
+        ``completed`` materialises the recording, and a job with a webhook URL gets its
+        webhook. Returns the new state; KeyError for an unknown job, RuntimeError for a job
+        not started or already finished (:meth:`Progress.step
+        <tests.emulator.progress.Progress.step>`)."""
+        with self.lock:
+            job = self.jobs[job_id]
+            self._start_runnable(time.monotonic())
+            return job.progress.step()
 
     def expire_tokens(self) -> None:
         """Every access token issued so far expires now: the next call with one gets 401."""

@@ -75,6 +75,23 @@ def test_a_hold_lasts_until_released_and_then_drops_the_connection(emulator, cli
     assert held.status is None and held.fault == "hold"
 
 
+def test_a_gate_holds_the_request_until_released_and_then_answers_it(emulator, client, job):
+    fault = emulator.inject("symbl", "GET /v1/job/*", Fault.gate())
+    patient = SymblClient("app", "secret", base_url=emulator.base_url("symbl"))
+    states = []
+    caller = threading.Thread(target=lambda: states.append(patient.job_status(job.job_id)))
+    caller.start()
+    assert fault.arrived.wait(5)
+    [held] = emulator.requests("symbl", "GET /v1/job/*")
+    time.sleep(0.2)
+    assert caller.is_alive() and held.status is None  # not answered yet
+    fault.release()
+    caller.join(5)
+    assert [s.vendor_state for s in states] == ["scheduled"]
+    assert (held.status, held.fault) == (200, "gate")
+    assert client.job_status(job.job_id).vendor_state == "in_progress"  # the work was done
+
+
 def test_malformed_bodies_truncated_after_the_work_or_an_html_page_instead(emulator, client, job):
     emulator.inject("symbl", "GET /v1/job/*", Fault.malformed("truncated"))
     error = _error(lambda: client.job_status(job.job_id))

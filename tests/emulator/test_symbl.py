@@ -97,6 +97,30 @@ def test_time_driven_jobs_call_the_webhook_on_every_change_and_appends_wait_thei
     assert len(conversation.members) == 8  # the append's speakers are new "Speaker N" members
 
 
+def test_jobs_moved_by_hand_stay_put_until_moved_on_and_appends_wait_their_turn(
+    emulator, client, receiver
+):
+    emulator.symbl.advance = Advance.by_hand()
+    first = client.submit_url(MEDIA, name="a", webhook_url=receiver.url())
+    append = client.append_url(first.conversation_id, MEDIA)
+    reads = [client.job_status(first.job_id).vendor_state for _ in range(3)]
+    assert reads == ["scheduled"] * 3 and not receiver.calls
+    with pytest.raises(RuntimeError, match="not started"):
+        emulator.symbl.move_on(append.job_id)  # queued behind the first job
+
+    assert emulator.symbl.move_on(first.job_id) == "in_progress"
+    assert receiver.wait(1) == [{"jobId": first.job_id, "status": "in_progress"}]
+    conversation = emulator.symbl.conversation(first.conversation_id)
+    assert client.job_status(first.job_id).vendor_state == "in_progress"
+    assert not conversation.messages
+    assert emulator.symbl.move_on(first.job_id) == "completed"
+    assert len(conversation.messages) == len(emulator.datasets.symbl_process.turns)
+    assert receiver.wait(2)[1] == {"jobId": first.job_id, "status": "completed"}
+    with pytest.raises(RuntimeError, match="already completed"):
+        emulator.symbl.move_on(first.job_id)
+    assert emulator.symbl.move_on(append.job_id) == "in_progress"  # its turn now
+
+
 def test_member_rename_and_merge_by_email(emulator, client):
     submitted = client.submit_url(MEDIA, name="a")
     while client.job_status(submitted.job_id).vendor_state != "completed":
