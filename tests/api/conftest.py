@@ -8,8 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from diarization_portal.api.services import api_key_create
+from diarization_portal.sync.models import ProviderAccount
 from diarization_portal.workspaces.models import Role
 from tests import factories
+from tests.api.submits import make_account
 
 ROLES = (Role.ADMIN, Role.EDITOR, Role.COMMENTER, Role.VIEWER)
 
@@ -39,6 +41,21 @@ def people(ws) -> dict[str, object]:
     found = {str(role): factories.user(ws, role, username=f"{role}-user") for role in ROLES}
     found["outsider"] = factories.user(factories.workspace("Other"), Role.ADMIN, "outsider")
     return found
+
+
+@pytest.fixture
+def submit_settings(settings, tmp_path):
+    """Recordings submitted in a test go to a temporary MEDIA_ROOT; webhooks have a public
+    address. Modules that submit use it with ``pytest.mark.usefixtures``."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PUBLIC_BASE_URL = "https://portal.example.org"
+    return settings
+
+
+@pytest.fixture
+def symbl(ws) -> ProviderAccount:
+    """A Symbl account of ``ws`` with its secrets set."""
+    return make_account(ws)
 
 
 def bearer(user, name: str = "test key") -> dict[str, str]:
