@@ -32,7 +32,8 @@ from diarization_portal.workspaces.access import workspace_for
 from diarization_portal.workspaces.models import Role
 
 from .forms_jobs import RecordingForm
-from .presenters_sync import jobs_context, speakers_context
+from .presenters import speakers_context
+from .presenters_sync import jobs_context
 from .views import _conversation, _page, _workspaces
 
 #: htmx event sent when a job the job panel saw active has been imported.
