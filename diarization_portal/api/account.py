@@ -20,6 +20,8 @@ from .services import api_key_create, api_key_revoke
 
 
 class ApiKeyForm(forms.Form):
+    """The name of a new API key."""
+
     name = forms.CharField(
         max_length=100,
         help_text="What the key is for, e.g. “CRM sync”.",

@@ -46,6 +46,8 @@ class LocPartField(serializers.Field):
 
 
 class FieldErrorSerializer(serializers.Serializer):
+    """One field error: where (``loc``) and what is wrong (``msg``)."""
+
     loc = serializers.ListField(
         child=LocPartField(),
         help_text='Where: "body", "query" or "path", then the field name and list indexes.',
@@ -62,6 +64,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The API key authentication in the OpenAPI schema, as an HTTP Bearer scheme."""
+
     target_class = "diarization_portal.api.authentication.ApiKeyAuthentication"
     name = "bearerAuth"
 

@@ -26,6 +26,7 @@ from .exceptions import Conflict, QueryValidationError
 from .serializers.process import (
     MAX_RECORDING_BYTES,
     VENDOR_OPTIONS,
+    FileSubmitFormSerializer,
     SubmitQuerySerializer,
 )
 from .views.base import parse_query
@@ -252,6 +253,14 @@ def check_raw_type(request) -> bool:
     ):
         raise UnsupportedMediaType(content_type)
     return False
+
+
+def read_file_submission(request) -> Submission:
+    """A file submit's fields: from the query string and the multipart form, or from the
+    query string alone when the body is the recording (415 for other content types, see
+    :func:`check_raw_type`)."""
+    form = check_raw_type(request)
+    return read_submission(request, FileSubmitFormSerializer if form else None)
 
 
 def _field_of(err: JobInputError, *, upload: bool) -> str:

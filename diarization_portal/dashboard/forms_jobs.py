@@ -53,6 +53,8 @@ class AccountSelect(forms.Select):
 
 
 class AccountField(forms.ModelChoiceField):
+    """A provider account choice labelled "label · Vendor", with the missing secrets named."""
+
     def label_from_instance(self, obj: ProviderAccount) -> str:
         missing = obj.missing_secrets()
         flag = f" (missing {', '.join(missing)})" if missing else ""

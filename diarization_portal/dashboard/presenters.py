@@ -21,7 +21,7 @@ from diarization_portal.conversations.models import (
 )
 from diarization_portal.conversations.services.duplicates import duplicate_candidates
 
-from .presenters_sync import sync_context
+from .presenters_sync import POLL_SECONDS, merged_unsynced, sync_context
 
 PAGE_SIZE = 250
 INSIGHTS_SHOWN = 200
@@ -64,12 +64,40 @@ def _history(conversation: Conversation) -> list:
     return edits
 
 
-def conversation_context(conversation: Conversation, membership, *, page: int = 1) -> dict:
-    """Template context of the conversation page for transcript page ``page`` (1-based)."""
+def speakers_panel_context(conversation: Conversation, membership) -> dict:
+    """What the speakers panel shows on the page and alone: ``members`` (live, in order, each
+    with ``talk_time`` in seconds and ``share`` in percent of ``total_talk``), ``total_talk``
+    (seconds), the conversation, its workspace, ``membership`` and ``can_edit``. One query."""
     members = list(conversation.members.live().with_talk().order_by("position", "pk"))
     total_talk = sum(m.talk_time for m in members) or 0.0
     for m in members:
         m.share = 100.0 * m.talk_time / total_talk if total_talk else 0.0
+    return {
+        "conversation": conversation,
+        "membership": membership,
+        "workspace": conversation.workspace,
+        "can_edit": membership.can_edit,
+        "members": members,
+        "total_talk": total_talk,
+    }
+
+
+def speakers_context(conversation: Conversation, membership, *, page: int = 1) -> dict:
+    """Context of ``_speakers.html`` alone (the panel refreshes itself while pushes are
+    pending): :func:`speakers_panel_context`, the transcript page ``page`` its forms return
+    to, and the merged members whose push is pending or failed. Two queries."""
+    return {
+        **speakers_panel_context(conversation, membership),
+        "page_obj": {"number": page},
+        "merged_unsynced": merged_unsynced(conversation),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def conversation_context(conversation: Conversation, membership, *, page: int = 1) -> dict:
+    """Template context of the conversation page for transcript page ``page`` (1-based)."""
+    panel = speakers_panel_context(conversation, membership)
+    members = panel["members"]
     by_pk = {m.pk: m for m in members}
     paginator = Paginator(
         Message.objects.filter(conversation=conversation)
@@ -93,12 +121,7 @@ def conversation_context(conversation: Conversation, membership, *, page: int = 
         insight.to = by_pk.get(insight.assignee_id)
     insight_count = insights_qs.count()
     return {
-        "conversation": conversation,
-        "membership": membership,
-        "workspace": conversation.workspace,
-        "can_edit": membership.can_edit,
-        "members": members,
-        "total_talk": total_talk,
+        **panel,
         "page_obj": page_obj,
         "turns": speaker_turns(list(page_obj.object_list), by_pk),
         "message_count": paginator.count,

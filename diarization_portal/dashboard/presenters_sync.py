@@ -75,23 +75,3 @@ def sync_context(conversation: Conversation) -> dict:
     """What the conversation page adds for the sync: :func:`jobs_context` and
     ``merged_unsynced`` (:func:`merged_unsynced`). Two queries."""
     return {**jobs_context(conversation), "merged_unsynced": merged_unsynced(conversation)}
-
-
-def speakers_context(conversation: Conversation, membership, *, page: int = 1) -> dict:
-    """Context of ``_speakers.html`` alone (the panel refreshes itself while pushes are
-    pending): live members with talk time and share, as on the conversation page."""
-    members = list(conversation.members.live().with_talk().order_by("position", "pk"))
-    total_talk = sum(m.talk_time for m in members) or 0.0
-    for m in members:
-        m.share = 100.0 * m.talk_time / total_talk if total_talk else 0.0
-    return {
-        "conversation": conversation,
-        "membership": membership,
-        "workspace": conversation.workspace,
-        "can_edit": membership.can_edit,
-        "members": members,
-        "total_talk": total_talk,
-        "page_obj": {"number": page},
-        "merged_unsynced": merged_unsynced(conversation),
-        "poll_seconds": POLL_SECONDS,
-    }

@@ -48,6 +48,25 @@ def _workspaces(user) -> list[Membership]:
     )
 
 
+def _form_page(
+    request: HttpRequest, template: str, form, membership: Membership, **extra
+) -> HttpResponse:
+    """Render the form page ``template`` of ``membership``'s workspace with ``form`` and
+    ``extra`` context; 400 when the form has errors."""
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "workspace": membership.workspace,
+            "membership": membership,
+            "workspaces": _workspaces(request.user),
+            **extra,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 @login_required
 @require_GET
 def conversation_list(request: HttpRequest, slug: str) -> HttpResponse:
@@ -257,17 +276,7 @@ def conversation_import(request: HttpRequest, slug: str) -> HttpResponse:
     """Upload a diarized transcript file as a new conversation."""
     membership = workspace_for(request.user, slug, edit=True)
     response, form = _handle_import(request, membership)
-    return response or render(
-        request,
-        "dashboard/import.html",
-        {
-            "form": form,
-            "workspace": membership.workspace,
-            "membership": membership,
-            "workspaces": _workspaces(request.user),
-        },
-        status=400 if form.errors else 200,
-    )
+    return response or _form_page(request, "dashboard/import.html", form, membership)
 
 
 @login_required
@@ -276,15 +285,6 @@ def recording_append(request: HttpRequest, pk: int) -> HttpResponse:
     """Append a further recording (file) to a conversation; its speakers become new members."""
     conversation, membership = _conversation(request, pk, edit=True)
     response, form = _handle_import(request, membership, into=conversation)
-    return response or render(
-        request,
-        "dashboard/import.html",
-        {
-            "form": form,
-            "workspace": membership.workspace,
-            "membership": membership,
-            "conversation": conversation,
-            "workspaces": _workspaces(request.user),
-        },
-        status=400 if form.errors else 200,
+    return response or _form_page(
+        request, "dashboard/import.html", form, membership, conversation=conversation
     )

@@ -32,8 +32,9 @@ from diarization_portal.workspaces.access import workspace_for
 from diarization_portal.workspaces.models import Role
 
 from .forms_jobs import RecordingForm
-from .presenters_sync import jobs_context, speakers_context
-from .views import _conversation, _page, _workspaces
+from .presenters import speakers_context
+from .presenters_sync import jobs_context
+from .views import _conversation, _form_page, _page
 
 #: htmx event sent when a job the job panel saw active has been imported.
 IMPORTED_EVENT = "conversation-imported"
@@ -82,20 +83,15 @@ def _send(request: HttpRequest, membership, accounts, *, conversation: Conversat
                 )
                 return redirect("dashboard:conversation_detail", pk=job.conversation_id)
     accounts_list = list(accounts)
-    return render(
+    return _form_page(
         request,
         "dashboard/recording_form.html",
-        {
-            "form": form,
-            "accounts": accounts_list,
-            "incomplete": [a for a in accounts_list if a.missing_secrets()],
-            "workspace": membership.workspace,
-            "membership": membership,
-            "is_admin": membership.role == Role.ADMIN,
-            "conversation": conversation,
-            "workspaces": _workspaces(request.user),
-        },
-        status=400 if form.errors else 200,
+        form,
+        membership,
+        accounts=accounts_list,
+        incomplete=[a for a in accounts_list if a.missing_secrets()],
+        is_admin=membership.role == Role.ADMIN,
+        conversation=conversation,
     )
 
 

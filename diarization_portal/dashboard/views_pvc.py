@@ -41,10 +41,12 @@ class Track:
 
     @property
     def duration(self) -> float:
+        """Seconds this speaker talks in the sample."""
         return sum(end - start for start, end in self.utterances)
 
     @property
     def shown(self) -> list[tuple[float, float]]:
+        """The first :data:`TIMES_SHOWN` utterances, ``(start, end)`` in seconds."""
         return self.utterances[:TIMES_SHOWN]
 
 
@@ -58,6 +60,7 @@ class Group:
 
     @property
     def kept(self) -> bool:
+        """True when the member is among the speakers to keep (ElevenLabs' selection)."""
         return self.member.pvc_selected
 
 

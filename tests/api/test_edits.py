@@ -15,33 +15,14 @@ from diarization_portal.conversations.models import (
 )
 from diarization_portal.conversations.services import speakers
 from tests import factories
-from tests.api.conftest import bearer, count_queries
+from tests.api.conftest import bearer, count_queries, post, speaker
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def conv(ws):
-    return factories.conversation(ws, members=3, messages=12, insights=6)
-
-
-@pytest.fixture
 def auth(people):
     return bearer(people["editor"])
-
-
-def post(client, name: str, args: list, body, auth):
-    return client.post(
-        reverse(f"api:{name}", args=args), body, content_type="application/json", **auth
-    )
-
-
-def ids_of(messages) -> list[str]:
-    return [str(m.pk) for m in messages]
-
-
-def speaker(conv, n: int) -> Member:
-    return conv.members.get(name=f"Speaker {n}")
 
 
 # -- history and undo -------------------------------------------------------------------------

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def conv(ws):
-    return factories.conversation(ws, members=3, messages=12, insights=6)
-
-
-@pytest.fixture
 def auth(people):
     return bearer(people["editor"])
 

@@ -4,61 +4,21 @@ id first)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.urls import reverse
 
 from diarization_portal.conversations.models import Conversation, Job, JobKind, JobState
-from diarization_portal.sync.models import ProviderAccount
 from diarization_portal.workspaces.models import Membership, Role
 from tests import factories
 from tests.api.conftest import bearer
+from tests.api.submits import URL, make_account, submit
 
-pytestmark = pytest.mark.django_db
-
-URL = "https://media.example.org/calls/weekly-sync.mp3"
-SECRETS = {
-    "symbl": {"app_id": "app-1", "app_secret": "secret-1"},
-    "elevenlabs": {"api_key": "sk-1"},
-    "phonexia": {},
-    "deepaffects": {"api_key": "da-1"},
-}
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PUBLIC_BASE_URL = "https://portal.example.org"
-
-
-def make_account(ws, vendor: str = "symbl", label: str = "", **fields) -> ProviderAccount:
-    account = ProviderAccount(
-        workspace=ws, vendor=vendor, label=label or f"{vendor} main", **fields
-    )
-    account.set_secrets(**SECRETS[vendor])
-    account.save()
-    return account
-
-
-@pytest.fixture
-def symbl(ws):
-    return make_account(ws)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("submit_settings")]
 
 
 @pytest.fixture
 def auth(people):
     return bearer(people["editor"])
-
-
-def submit(client, auth, body, *, name="process_audio_url", args=(), query="", method="post"):
-    url = reverse(f"api:{name}", args=list(args)) + query
-    call = getattr(client, method)
-    return call(url, json.dumps(body), content_type="application/json", **auth)
-
-
-def only_job() -> Job:
-    return Job.objects.select_related("conversation").get()
 
 
 # -- which account ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.dashboard.conftest import vendor_conversation
 from tests.sync.conftest import due, make_account
-from tests.sync.test_services import BASE, CONV, add_conversation, add_job, add_token, symbl
+from tests.sync.symbl_mocks import BASE, CONV, add_conversation, add_job, add_token, symbl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MEDIA_URL = "https://media.example.org/weekly.mp3"

@@ -17,8 +17,18 @@ from diarization_portal.conversations.models import (
     SyncState,
 )
 from diarization_portal.sync.models import ProviderAccount
+from diarization_portal.workspaces.models import Role, Workspace
 from tests import factories
 from tests.sync.conftest import make_account
+
+#: Headers of a request htmx sends.
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def ws() -> Workspace:
+    """The workspace "Acme" (modules that need another define their own ``ws``)."""
+    return factories.workspace("Acme")
 
 
 @pytest.fixture
@@ -29,6 +39,20 @@ def sync_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PUBLIC_BASE_URL = "https://portal.example.org"
     return settings
+
+
+@pytest.fixture
+def editor(client, ws, sync_settings):
+    """An editor of ``ws``, logged in on ``client``."""
+    user = factories.user(ws, Role.EDITOR)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def symbl(ws) -> ProviderAccount:
+    """A Symbl account of ``ws`` with its secrets."""
+    return account(ws, "symbl")
 
 
 def account(ws, vendor: str, **kwargs) -> ProviderAccount:

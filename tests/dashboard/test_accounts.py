@@ -29,11 +29,6 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
-def ws():
-    return factories.workspace("Acme")
-
-
-@pytest.fixture
 def admin(ws, client):
     user = factories.user(ws, Role.ADMIN)
     client.force_login(user)

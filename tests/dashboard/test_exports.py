@@ -22,11 +22,6 @@ from tests.conftest import SAMPLES
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def ws():
-    return factories.workspace("Acme")
-
-
 def export_url(conv, fmt: str) -> str:
     return reverse("dashboard:conversation_export", args=[conv.pk, fmt])
 

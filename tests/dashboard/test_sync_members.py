@@ -11,7 +11,7 @@ from diarization_portal.workspaces.models import Role
 from tests import factories
 
 from .conftest import (
-    account,
+    HX,
     member_rows,
     merged_duplicate,
     polls,
@@ -21,24 +21,6 @@ from .conftest import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sync_settings")]
-HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def ws():
-    return factories.workspace("Acme")
-
-
-@pytest.fixture
-def symbl(ws):
-    return account(ws, "symbl")
-
-
-@pytest.fixture
-def editor(client, ws, sync_settings):
-    user = factories.user(ws, Role.EDITOR)
-    client.force_login(user)
-    return user
 
 
 def speakers_url(conv) -> str:

@@ -17,27 +17,9 @@ from diarization_portal.conversations.models import Job, JobKind, JobState
 from diarization_portal.workspaces.models import Role
 from tests import factories
 
-from .conftest import account, merged_duplicate, polls, queued, set_states, vendor_conversation
+from .conftest import HX, merged_duplicate, polls, queued, set_states, vendor_conversation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sync_settings")]
-HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def ws():
-    return factories.workspace("Acme")
-
-
-@pytest.fixture
-def symbl(ws):
-    return account(ws, "symbl")
-
-
-@pytest.fixture
-def editor(client, ws, sync_settings):
-    user = factories.user(ws, Role.EDITOR)
-    client.force_login(user)
-    return user
 
 
 def panel_url(conv, active: str = "") -> str:

@@ -19,18 +19,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sync_settings")]
 MEDIA_URL = "https://media.example.org/weekly.mp3"
 
 
-@pytest.fixture
-def ws():
-    return factories.workspace("Acme")
-
-
-@pytest.fixture
-def editor(client, ws, sync_settings):
-    user = factories.user(ws, Role.EDITOR)
-    client.force_login(user)
-    return user
-
-
 def new_url(ws) -> str:
     return reverse("dashboard:conversation_new", args=[ws.slug])
 

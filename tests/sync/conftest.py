@@ -111,6 +111,12 @@ def make_account(workspace, vendor: str, *, base_url: str = "", label: str = "")
     return account
 
 
+@pytest.fixture
+def account(workspace) -> ProviderAccount:
+    """A Symbl account of ``workspace`` (modules that need another define their own)."""
+    return make_account(workspace, "symbl")
+
+
 def due(job: Job) -> Job:
     """Make ``job`` due now (the sweeper's view of it) and return it fresh."""
     Job.objects.filter(pk=job.pk).update(next_check_at=timezone.now())

@@ -20,8 +20,8 @@ from diarization_portal.conversations.services.imports import file_import
 from diarization_portal.sync import services
 from tests.conftest import SAMPLES
 
-from .conftest import due, make_account
-from .test_services import (
+from .conftest import due
+from .symbl_mocks import (
     BASE,
     CONV,
     CONV_URL,
@@ -32,15 +32,11 @@ from .test_services import (
     add_job,
     add_job_error,
     add_token,
+    submitted_to_symbl,
     symbl,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def account(workspace):
-    return make_account(workspace, "symbl")
 
 
 @pytest.fixture
@@ -52,9 +48,7 @@ def job(account, tasks):
 
 @pytest.fixture
 def submitted(job, mocked):
-    add_token(mocked)
-    mocked.post(f"{BASE}/v1/process/audio/url", json=symbl("submit.json"), status=201)
-    return services.job_submit(job_id=job.pk)
+    return submitted_to_symbl(job, mocked)
 
 
 def rejected_at_submit(job, mocked) -> Job:

@@ -26,48 +26,24 @@ from diarization_portal.conversations.services import speakers
 from diarization_portal.sync import services
 from tests import factories
 
-from .conftest import PUBLIC, SECRETS, due, make_account, recorded
+from .conftest import PUBLIC, SECRETS, due
+from .symbl_mocks import (
+    BASE,
+    CONV,
+    CONV_URL,
+    JOB,
+    MEDIA_URL,
+    SPK1,
+    SPK2,
+    add_conversation,
+    add_job,
+    add_job_error,
+    add_token,
+    submitted_to_symbl,
+    symbl,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-BASE = "https://api.symbl.ai"
-CONV = "5120334411530240"
-JOB = "3d1f0b7e-2a9c-4c55-9e0a-8b7a61c2f4d1"
-SPK1 = "9d6d34d9-5019-4a1e-8c2b-7e6f5a4b3c21"
-SPK2 = "2f69f1c8-bf0a-4f4e-9a57-0b1c2d3e4f50"
-CONV_URL = f"{BASE}/v1/conversations/{CONV}"
-MEDIA_URL = "https://media.example.org/weekly.mp3"
-
-
-def symbl(name: str):
-    return recorded("symbl", name)
-
-
-def add_token(rsps) -> None:
-    rsps.post(f"{BASE}/oauth2/token:generate", json=symbl("token.json"))
-
-
-def add_job(rsps, status: str) -> None:
-    rsps.get(f"{BASE}/v1/job/{JOB}", json={**symbl("job.json"), "status": status})
-
-
-def add_job_error(rsps, **reply) -> None:
-    rsps.get(f"{BASE}/v1/job/{JOB}", **reply)
-
-
-def add_conversation(rsps) -> None:
-    rsps.get(CONV_URL, json=symbl("conversation.json"))
-    rsps.get(f"{CONV_URL}/members", json=symbl("members.json"))
-    rsps.get(f"{CONV_URL}/messages", json=symbl("messages.json"))
-    rsps.get(f"{CONV_URL}/insights", json=symbl("insights.json"))
-    rsps.get(f"{CONV_URL}/action-items", json=symbl("action_items.json"))
-    rsps.get(f"{CONV_URL}/questions", json=symbl("questions.json"))
-    rsps.get(f"{CONV_URL}/follow-ups", json=symbl("follow_ups.json"))
-
-
-@pytest.fixture
-def account(workspace):
-    return make_account(workspace, "symbl")
 
 
 @pytest.fixture
@@ -81,9 +57,7 @@ def job(account, tasks):
 
 @pytest.fixture
 def submitted(job, mocked):
-    add_token(mocked)
-    mocked.post(f"{BASE}/v1/process/audio/url", json=symbl("submit.json"), status=201)
-    return services.job_submit(job_id=job.pk)
+    return submitted_to_symbl(job, mocked)
 
 
 @pytest.fixture

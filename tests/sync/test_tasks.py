@@ -16,18 +16,13 @@ from diarization_portal.conversations.models import Job, JobState
 from diarization_portal.sync import services
 from diarization_portal.sync import tasks as sync_tasks
 
-from .conftest import make_account, recorded
+from .conftest import recorded
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 schedule_migration = importlib.import_module(
     "diarization_portal.sync.migrations.0002_sweep_schedule"
 )
-
-
-@pytest.fixture
-def account(workspace):
-    return make_account(workspace, "symbl")
 
 
 def new_job(account) -> Job:

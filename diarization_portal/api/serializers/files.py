@@ -48,6 +48,8 @@ class ImportFormSerializer(AppendImportFormSerializer):
 
 
 class ImportCountsSerializer(serializers.Serializer):
+    """Rows an import created: members, messages and insights."""
+
     members = serializers.IntegerField()
     messages = serializers.IntegerField()
     insights = serializers.IntegerField()

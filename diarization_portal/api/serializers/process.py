@@ -143,10 +143,15 @@ class SymblOptions(_Options):
     """Symbl takes no options: the speaker count is ``diarizationSpeakerCount``."""
 
     def job_options(self) -> dict:
+        """No options: ``{}``."""
         return {}
 
 
 class ElevenLabsOptions(_Options):
+    """ElevenLabs options (vendor-apis.md §2): ``product`` ``stt`` (Speech-to-Text with
+    ``modelId``) or ``pvc`` (separate the speakers of sample ``sampleId`` of voice
+    ``voiceId``, both required then)."""
+
     product = serializers.ChoiceField(
         choices=["stt", "pvc"],
         default="stt",
@@ -166,6 +171,7 @@ class ElevenLabsOptions(_Options):
         return data
 
     def job_options(self) -> dict:
+        """``{product: "pvc", voice_id, sample_id}`` or ``{product: "stt", model_id}``."""
         data = self.validated_data
         if data["product"] == "pvc":
             return {"product": "pvc", "voice_id": data["voiceId"], "sample_id": data["sampleId"]}
@@ -173,12 +179,17 @@ class ElevenLabsOptions(_Options):
 
 
 class PhonexiaOptions(_Options):
+    """Phonexia options (vendor-apis.md §3): ``channelMode`` (``split``: diarize each channel
+    on its own, ``mix``) and ``maxSpeakers`` (an upper bound, instead of
+    ``diarizationSpeakerCount``)."""
+
     channelMode = serializers.ChoiceField(choices=["split", "mix"], default="split")
     maxSpeakers = serializers.IntegerField(
         min_value=1, max_value=MAX_SPEAKERS, required=False, help_text="An upper bound."
     )
 
     def job_options(self) -> dict:
+        """``{channel_mode, max_speakers?}``."""
         data = self.validated_data
         options = {"channel_mode": data["channelMode"]}
         if data.get("maxSpeakers"):
@@ -187,11 +198,15 @@ class PhonexiaOptions(_Options):
 
 
 class DeepAffectsOptions(_Options):
+    """DeepAffects options (vendor-apis.md §4), all describing the recording: ``encoding``,
+    ``sampleRate`` (Hz) and ``audioType``."""
+
     encoding = serializers.ChoiceField(choices=["FLAC", "Wave", "MP3"])
     sampleRate = serializers.IntegerField(min_value=8000, max_value=192000, help_text="Hz.")
     audioType = serializers.ChoiceField(choices=["meeting", "callcenter"], default="meeting")
 
     def job_options(self) -> dict:
+        """``{encoding, sample_rate, audio_type}``."""
         data = self.validated_data
         return {
             "encoding": data["encoding"],

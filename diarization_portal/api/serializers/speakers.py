@@ -46,6 +46,7 @@ class MessageIdField(serializers.Field):
 
 
 def message_ids_field(help_text: str) -> serializers.ListField:
+    """A ``messageIds`` body field: 1 to :data:`MAX_MESSAGE_IDS` message ids."""
     return serializers.ListField(
         child=MessageIdField(),
         min_length=1,

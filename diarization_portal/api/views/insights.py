@@ -54,6 +54,8 @@ class InsightList(ConversationItemList):
 
 
 class ActionItemList(InsightList):
+    """The conversation's action items only (Symbl's ``GET /conversations/{id}/action-items``)."""
+
     insight_type = InsightType.ACTION_ITEM
     pagination_class = paged("actionItems", default_limit=1000, max_limit=5000)
 
@@ -68,6 +70,8 @@ class ActionItemList(InsightList):
 
 
 class QuestionList(InsightList):
+    """The conversation's questions only (Symbl's ``GET /conversations/{id}/questions``)."""
+
     insight_type = InsightType.QUESTION
     pagination_class = paged("questions", default_limit=1000, max_limit=5000)
 
@@ -82,6 +86,8 @@ class QuestionList(InsightList):
 
 
 class FollowUpList(InsightList):
+    """The conversation's follow-ups only (Symbl's ``GET /conversations/{id}/follow-ups``)."""
+
     insight_type = InsightType.FOLLOW_UP
     pagination_class = paged("followUps", default_limit=1000, max_limit=5000)
 

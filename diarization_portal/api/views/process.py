@@ -38,7 +38,7 @@ from ..serializers.process import (
 from ..submissions import (
     account_for_append,
     account_for_new,
-    check_raw_type,
+    read_file_submission,
     read_submission,
     submit,
 )
@@ -106,8 +106,7 @@ class SubmitFile(APIView):
         tags=["process"],
     )
     def post(self, request):
-        form = check_raw_type(request)
-        sub = read_submission(request, FileSubmitFormSerializer if form else None)
+        sub = read_file_submission(request)
         return submit(request, sub, account=account_for_new(request, sub), upload=True)
 
 
@@ -153,8 +152,7 @@ class AppendFile(ConversationScoped):
     )
     def put(self, request, pk: int):
         conversation, _ = conversation_for(request, pk, edit=True)
-        form = check_raw_type(request)
-        sub = read_submission(request, FileSubmitFormSerializer if form else None)
+        sub = read_file_submission(request)
         account = account_for_append(conversation, sub)
         return submit(request, sub, account=account, upload=True, conversation=conversation)
 

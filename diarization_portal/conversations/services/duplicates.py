@@ -87,6 +87,7 @@ class Candidate:
 
     @property
     def reason_label(self) -> str:
+        """The reason in words, as the dashboard shows it (:data:`REASONS`)."""
         return REASONS[self.reason]
 
 

@@ -163,6 +163,7 @@ class _Speakers:
         return sorted(members, key=lambda m: (m.position, m.pk))
 
     def member(self, pk: int) -> Member:
+        """Member ``pk``, or the live member it was merged into (loaded if new)."""
         if pk not in self.by_pk:
             self.by_pk.update({m.pk: m for m in Member.objects.filter(pk=pk)})
         member, hops = self.by_pk[pk], 0

@@ -25,11 +25,11 @@ from .jobs import (
     job_create,
     job_fail,
     job_poll,
-    job_retry,
     job_submit,
 )
 from .members import member_push, member_push_retry, members_changed
 from .results import job_import, job_webhook, jobs_due, jobs_sweep, result_key
+from .retry import job_retry
 
 __all__ = [
     "MAX_ATTEMPTS",

@@ -1,0 +1,98 @@
+"""Speaker edits (for history and undo) and dismissed duplicate suggestions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .conversation import Conversation
+from .member import Member
+
+
+class EditOp(models.TextChoices):
+    RENAME = "rename", "Rename"
+    MERGE = "merge", "Merge"
+    REASSIGN = "reassign", "Reassign"
+    SPLIT = "split", "Split"
+
+
+class SpeakerEdit(models.Model):
+    """A recorded speaker operation with exactly what it changed (``payload``), for undo.
+
+    Payload shapes (ids are primary keys):
+    rename ``{"member": id, "before": {"name", "email", "name_locked", "email_locked"},
+    "after": {...}}``; merge ``{"source": id, "target": id, "messages": [ids],
+    "insights_from": [ids], "insights_assignee": [ids], "by_email": bool}``; reassign
+    ``{"member": id, "messages": {msg_id: previous_member_id}, "insights_from":
+    {insight_id: previous_member_id}}``; split: the reassign shape plus ``"created": true``.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="speaker_edits"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="speaker_edits",
+    )
+    op = models.CharField(max_length=16, choices=EditOp.choices)
+    summary = models.CharField(max_length=300)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["conversation", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None
+
+    def member_ids(self) -> set[int]:
+        """Primary keys of every member whose rows this edit changed."""
+        p = self.payload
+        if self.op == EditOp.RENAME:
+            return {p["member"]}
+        if self.op == EditOp.MERGE:
+            return {p["source"], p["target"]}
+        moved = {int(v) for v in p["messages"].values()} | {
+            int(v) for v in p["insights_from"].values()
+        }
+        return moved | {p["member"]}
+
+
+class DuplicateDismissal(models.Model):
+    """A person said that two members are not the same speaker: the "Possible duplicates"
+    suggestions (:mod:`~diarization_portal.conversations.services.duplicates`) no longer
+    offer to merge them, in either direction."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="duplicate_dismissals"
+    )
+    source = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="uniq_duplicate_dismissal")
+        ]
+
+    def __str__(self) -> str:
+        return f"members {self.source_id} and {self.target_id} are different speakers"
