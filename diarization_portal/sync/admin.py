@@ -33,6 +33,12 @@ class ProviderAccountAdmin(admin.ModelAdmin):
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        """An existing account keeps its workspace and vendor (its secrets, jobs and webhook
+        URLs belong to them), as on the dashboard's account page and in the API."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "workspace", "vendor"] if obj is not None else fields
+
     @admin.display(boolean=True, description="secrets set")
     def secrets_set(self, obj: ProviderAccount) -> bool:
         """Whether every required secret is stored (never which value)."""

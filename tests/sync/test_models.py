@@ -161,6 +161,21 @@ def test_admin_pages_never_render_a_secret(staff, accounts):
     assert b'type="password"' in change.content
 
 
+def test_admin_change_keeps_the_workspace_and_vendor_of_an_account(staff, accounts):
+    from tests import factories
+
+    account = accounts["symbl"]
+    other = factories.workspace("Elsewhere")
+    response = staff.post(
+        f"/admin/sync/provideraccount/{account.pk}/change/",
+        {"workspace": other.pk, "vendor": "deepaffects", "label": "Renamed", "base_url": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    account.refresh_from_db()
+    assert (account.label, account.vendor) == ("Renamed", "symbl")
+    assert account.workspace_id != other.pk
+
+
 def test_admin_add_stores_secrets_write_only(staff, workspace):
     response = staff.post(
         "/admin/sync/provideraccount/add/",
