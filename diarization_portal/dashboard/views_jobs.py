@@ -137,7 +137,12 @@ def _job_panel(request: HttpRequest, conversation, membership, **extra) -> HttpR
     return response
 
 
-def _back(conversation, anchor: str):
+def _back(conversation, anchor: str, request: HttpRequest | None = None, *, error="", note=""):
+    """Redirect to ``anchor`` on the conversation page, flashing ``error`` or ``note``."""
+    if error:
+        flash.error(request, error)
+    elif note:
+        flash.success(request, note)
     return redirect(f"{reverse('dashboard:conversation_detail', args=[conversation.pk])}#{anchor}")
 
 
@@ -167,11 +172,7 @@ def job_retry(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
         error, note = "", f"Retrying {job.source_name or 'the job'}: {job.get_state_display()}."
     if request.htmx:
         return _job_panel(request, conversation, membership, error=error, note=note)
-    if error:
-        flash.error(request, error)
-    else:
-        flash.success(request, note)
-    return _back(conversation, "jobs")
+    return _back(conversation, "jobs", request, error=error, note=note)
 
 
 @login_required
@@ -202,8 +203,4 @@ def member_push_retry(request: HttpRequest, pk: int, member_pk: int) -> HttpResp
         context = speakers_context(conversation, membership, page=_page(request))
         context.update(sync_error=error, sync_note=note)
         return render(request, "dashboard/_speakers.html", context)
-    if error:
-        flash.error(request, error)
-    else:
-        flash.success(request, note)
-    return _back(conversation, "speakers")
+    return _back(conversation, "speakers", request, error=error, note=note)
