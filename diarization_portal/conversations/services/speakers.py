@@ -312,7 +312,6 @@ def blocking_edits(edit: SpeakerEdit) -> list[SpeakerEdit]:
     return [e for e in later if e.member_ids() & mine]
 
 
-@transaction.atomic
 def _check_email_free(conversation_id: int, member_id: int, email: str) -> None:
     """Refuse to give back ``email`` when another live member of the conversation holds it
     now: two live members never share an email (the merge-by-email rule would be ambiguous).
@@ -331,6 +330,7 @@ def _check_email_free(conversation_id: int, member_id: int, email: str) -> None:
         )
 
 
+@transaction.atomic
 def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
     """Restore exactly what ``edit`` changed and mark it undone.
 

@@ -186,7 +186,7 @@ def account_update(
     account as saved.
     """
     secrets = dict(secrets or {})
-    current = ProviderAccount.objects.select_for_update().select_related("workspace")
+    current = ProviderAccount.objects.select_for_update(of=("self",)).select_related("workspace")
     current = current.get(pk=account.pk)
     if label is not None:
         current.label = label

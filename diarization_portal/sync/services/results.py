@@ -60,7 +60,7 @@ def job_import(*, job_id: int) -> Job | None:
 
 @transaction.atomic
 def _store(job_id: int, transcript: Transcript) -> Job:
-    job = Job.objects.select_for_update().select_related("account").get(pk=job_id)
+    job = Job.objects.select_for_update(of=("self",)).select_related("account").get(pk=job_id)
     if job.state != JobState.IMPORTING:
         return job
     conversation = Conversation.objects.select_related("workspace").get(pk=job.conversation_id)

@@ -62,7 +62,7 @@ def job_retry(*, job_id: int) -> Job:
     Raises :class:`RetryRefused` for a job that is active or done, a file import or push,
     a job whose provider account was deleted, or an account missing a required secret.
     """
-    job = Job.objects.select_for_update().select_related("account").get(pk=job_id)
+    job = Job.objects.select_for_update(of=("self",)).select_related("account").get(pk=job_id)
     if job.kind not in (JobKind.PROCESS, JobKind.APPEND):
         raise RetryRefused(f"a {job.get_kind_display().lower()} job is not retried")
     if job.state not in (JobState.FAILED, JobState.REJECTED):
