@@ -1,4 +1,4 @@
-"""Real recordings the emulated vendors answer with, read from ``shared/data/real`` (see its
+"""Real recordings the emulated vendors answer with, read from ``tests/data/real`` (see its
 README for sources and licences), so that imports have known members and messages.
 
 * Symbl: the AMI meeting ES2002a as transcribed in QMSum (4 speakers, text, no times; times are
@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
-REAL_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+from tests.data import REAL
+
+REAL_DATA = REAL
 _ANNOTATION = re.compile(r"\{\w+\}")
 SECONDS_PER_WORD, TURN_GAP = 0.32, 0.25
 
@@ -102,7 +104,7 @@ def deepgram_words(path: Path) -> tuple[Word, ...]:
 
 
 class Datasets:
-    """The recordings of each vendor, read lazily from ``root`` (``shared/data/real``)."""
+    """The recordings of each vendor, read lazily from ``root`` (``tests/data/real``)."""
 
     def __init__(self, root: Path = REAL_DATA) -> None:
         if not root.is_dir():

@@ -8,8 +8,7 @@ import pytest
 
 from providers.formats import aws_transcribe, detect_format, parse
 from providers.types import ParseError, Speaker
-
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+from tests.data import REAL
 
 
 def pron(content, start, end):
@@ -64,8 +63,6 @@ CLASSIC = {
 
 def real_path() -> Path:
     path = REAL / "vendor" / "aws-transcribe-call-analytics" / "example-call.json"
-    if not path.exists():
-        pytest.skip(f"real sample data missing: {path}")
     return path
 
 

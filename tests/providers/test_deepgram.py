@@ -8,14 +8,11 @@ import pytest
 
 from providers.formats import deepgram, detect_format, parse
 from providers.types import ParseError, Speaker
-
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+from tests.data import REAL
 
 
 def real_path() -> Path:
     path = REAL / "vendor" / "deepgram" / "dg_speakers.json"
-    if not path.exists():
-        pytest.skip(f"real sample data missing: {path}")
     return path
 
 

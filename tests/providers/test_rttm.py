@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 
 from providers.formats import rttm
 from providers.types import ParseError
-
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+from tests.data import REAL
 
 # (file under rttm/, speakers, SPEAKER lines) as listed in the data README
 REAL_COUNTS = [
@@ -25,8 +24,6 @@ REAL_COUNTS = [
 
 def real_file(relative: str) -> Path:
     path = REAL / relative
-    if not path.exists():
-        pytest.skip(f"real sample data missing: {path}")
     return path
 
 

@@ -6,14 +6,11 @@ import pytest
 
 from providers.formats import vtt
 from providers.types import ParseError, Speaker
-
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+from tests.data import REAL
 
 
 def real_file(relative: str) -> Path:
     path = REAL / relative
-    if not path.exists():
-        pytest.skip(f"real sample data missing: {path}")
     return path
 
 
