@@ -187,6 +187,12 @@ Q_CLUSTER = {
     "label": "Background tasks",
 }
 if REDIS_URL:
+    try:
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            "REDIS_URL is set but the redis package is missing: pip install -e '.[redis]'"
+        ) from exc
     Q_CLUSTER["redis"] = REDIS_URL
     # Shared by every web process: API throttle counts hold across processes.
     CACHES = {

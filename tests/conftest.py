@@ -6,7 +6,13 @@ and loopback servers (:mod:`tests.emulator`).
 
 The SQLite test database is a file in a temporary folder, not ``:memory:``, so that other
 threads and processes can share it: live servers, and the django-q2 cluster the end-to-end
-tests (``tests/e2e``) run as a subprocess.
+tests (``tests/e2e``) run as a subprocess. On PostgreSQL it is the run's own database
+(:mod:`tests.settings`). Before each test the django-q2 queue (a Redis list on the production
+stack, which no transaction rolls back) and the local-memory cache are emptied; at the end of
+the session the run's Redis keys are deleted.
+
+A skipped test is a failure: everything the suite needs is in the repository
+(``tests/data``) or on the machine, so a skip could only hide a test that did not run.
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.data import REAL
 from tests.netguard import NetworkBlocked, guarded_connect, guarded_connect_ex
 
 __all__ = ["NetworkBlocked"]
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_DATA = REPO.parent / "shared" / "data" / "real"
 SAMPLES = REPO / "diarization_portal" / "conversations" / "samples"
 
 
@@ -70,6 +76,48 @@ def _keep_the_test_transaction(request):
         del connection.close
 
 
+def pytest_runtest_makereport(item, call):
+    """Turn a skip into a failure that names its reason."""
+    if call.excinfo is not None and call.excinfo.errisinstance(pytest.skip.Exception):
+        try:
+            raise AssertionError(f"a test may not skip: {call.excinfo.value}")
+        except AssertionError:
+            call.excinfo = pytest.ExceptionInfo.from_current()
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue_and_cache():
+    """Each test starts with an empty django-q2 queue and an empty local-memory cache."""
+    from django.core.cache import cache
+
+    from tests import broker
+
+    if broker.uses_redis():
+        broker.purge()
+    cache.clear()  # local memory in tests (tests/settings.py), never a shared server
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_the_runs_redis_keys():
+    """At the end of the session, delete every Redis key of this run (its queue, the
+    cluster's stats and its cache entries), and nothing of any other run."""
+    yield
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return
+    import redis
+
+    connection = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        keys = list(connection.scan_iter(match=f"*{settings.REDIS_KEY_PREFIX}*", count=1000))
+        if keys:
+            connection.delete(*keys)
+    finally:
+        connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _block_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
@@ -78,7 +126,6 @@ def _block_network(monkeypatch):
 
 @pytest.fixture
 def real_data() -> Path:
-    """The folder of real public diarization files (skips when it is not beside the repo)."""
-    if not REAL_DATA.is_dir():
-        pytest.skip(f"real data not found at {REAL_DATA}")
-    return REAL_DATA
+    """The folder of real public diarization files kept with the tests (``tests/data/real``,
+    sources and licences in its README)."""
+    return REAL

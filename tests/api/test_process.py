@@ -8,12 +8,12 @@ import json
 
 import pytest
 from django.urls import reverse
-from django_q.models import OrmQ
 
 from diarization_portal.api.serializers import process as process_serializers
 from diarization_portal.conversations.models import Conversation, Job, JobKind, JobState
 from diarization_portal.sync.models import ProviderAccount
 from diarization_portal.sync.services import JobInputError
+from tests import broker
 from tests.api.conftest import bearer
 from tests.api.submits import URL, make_account, only_job, submit
 
@@ -43,9 +43,7 @@ def test_a_url_submit_queues_a_job_and_answers_like_symbl(
     assert job.conversation.title == "Weekly sync"
     assert job.conversation.vendor == "symbl"
     assert job.conversation.workspace_id == symbl.workspace_id
-    queued = OrmQ.objects.get()
-    assert queued.func() == "diarization_portal.sync.tasks.submit_job"
-    assert queued.args() == (job.pk,)
+    assert broker.queued() == [("submit_job", (job.pk,))]
     status = client.get(reverse("api:job_status", args=[job.pk]), **auth)
     assert status.json() == {"id": str(job.pk), "status": "scheduled"}
 
@@ -89,7 +87,7 @@ def test_bad_submits_are_400_naming_the_field_and_queue_nothing(
     assert response.json()["type"] == "validation_error"
     assert response.json()["errors"][0]["loc"] == loc
     assert not Job.objects.exists() and not Conversation.objects.exists()
-    assert not OrmQ.objects.exists()
+    assert broker.queued() == []
 
 
 def test_the_diarization_refusal_says_why(client, auth, symbl):
@@ -121,7 +119,7 @@ def test_a_raw_body_upload_stores_the_recording_with_options_from_the_query(
     assert (job.source_url, job.speaker_count) == ("", 4)
     assert job.options == {"product": "stt", "model_id": "scribe_v2"}
     assert job.conversation.title == "Call"
-    assert OrmQ.objects.count() == 1
+    assert len(broker.queued()) == 1
 
 
 def test_a_raw_upload_without_content_type_is_taken_as_symbl_allows(client, auth, symbl):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django_q.models import OrmQ
 
 from diarization_portal.conversations.models import (
     Conversation,
@@ -81,11 +80,6 @@ def vendor_conversation(
         for i in range(jobs)
     )
     return conv
-
-
-def queued() -> list[tuple[str, tuple]]:
-    """``(task name, args)`` of every task waiting on the django-q2 ORM broker, in order."""
-    return [(q.func().rsplit(".", 1)[-1], q.args()) for q in OrmQ.objects.order_by("pk")]
 
 
 def polls(html: str, section: str) -> bool:

@@ -9,13 +9,13 @@ from django.urls import reverse
 from diarization_portal.conversations.models import Member, SyncState
 from diarization_portal.workspaces.models import Role
 from tests import factories
+from tests.broker import queued
 
 from .conftest import (
     HX,
     member_rows,
     merged_duplicate,
     polls,
-    queued,
     set_states,
     vendor_conversation,
 )

@@ -16,8 +16,9 @@ from django.utils import timezone
 from diarization_portal.conversations.models import Job, JobKind, JobState
 from diarization_portal.workspaces.models import Role
 from tests import factories
+from tests.broker import queued
 
-from .conftest import HX, merged_duplicate, polls, queued, set_states, vendor_conversation
+from .conftest import HX, merged_duplicate, polls, set_states, vendor_conversation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sync_settings")]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django_q.models import OrmQ
 
 from diarization_portal.conversations.models import Conversation, Job, JobKind, JobState
 from diarization_portal.dashboard.forms_jobs import RecordingForm
 from diarization_portal.workspaces.models import Role
 from tests import factories
+from tests.broker import queued
 
 from .conftest import account, vendor_conversation
 
@@ -31,10 +31,6 @@ def post(client, url, data, capture):
     """POST and run the on-commit callbacks (the enqueue) as a real commit would."""
     with capture(execute=True):
         return client.post(url, data)
-
-
-def queued() -> list[tuple[str, tuple]]:
-    return [(q.func().rsplit(".", 1)[-1], q.args()) for q in OrmQ.objects.order_by("pk")]
 
 
 def errors(response) -> str:

@@ -1,8 +1,9 @@
 """Settings of the django-q2 cluster started by the end-to-end tests (``manage.py qcluster``).
 
-The portal's own settings, read from the environment the tests give the subprocess
-(``DATABASE_URL``: the test database file; ``PUBLIC_BASE_URL``: the live server; ``VAR_DIR``:
-a temporary folder whose ``media/`` holds uploaded recordings), with the short timings of
+The test suite's settings (:mod:`tests.settings`), read from the environment the tests give
+the subprocess (``DATABASE_URL``: the test database; ``PUBLIC_BASE_URL``: the live server;
+``VAR_DIR``: a temporary folder whose ``media/`` holds uploaded recordings;
+``PORTAL_TEST_RUN_ID``: the run's Redis queue), with the short timings of
 :mod:`tests.e2e.timing` and the test suite's network guard: the cluster, too, may only connect
 to loopback addresses. When ``E2E_TEST_PID`` names the test process, the cluster kills its
 whole process group as soon as that process is gone, so that no cluster outlives a test run
@@ -14,10 +15,10 @@ import signal
 import threading
 import time
 
-from diarization_portal.settings import *  # noqa: F403
-from diarization_portal.settings import Q_CLUSTER as _PORTAL_Q_CLUSTER
 from tests import netguard
 from tests.e2e import timing
+from tests.settings import *  # noqa: F403
+from tests.settings import Q_CLUSTER as _PORTAL_Q_CLUSTER
 
 netguard.install()
 

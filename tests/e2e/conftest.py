@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
-from django_q.models import OrmQ, Task
+from django_q.models import Task
 
 from diarization_portal.conversations.models import Conversation, Job, Message
 from diarization_portal.sync import clients
 from diarization_portal.sync.models import ProviderAccount
-from tests import factories
+from tests import broker, factories
 from tests.chromium import browser_page as browser_page  # the browser test's Chromium page
 from tests.emulator import Datasets, VendorEmulator
 
@@ -152,7 +152,7 @@ class E2E:
     def drain(self, timeout: float = 20.0) -> bool:
         """Wait until the broker queue is empty (every task enqueued so far has run)."""
         deadline = time.monotonic() + timeout
-        while OrmQ.objects.exists():
+        while broker.queue_size():
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.05)
@@ -173,7 +173,7 @@ class E2E:
         lines.append("failed tasks:")
         for task in Task.objects.filter(success=False).order_by("started"):
             lines.append(f"  {task.func}{task.args}: {str(task.result)[-400:]}")
-        lines.append(f"queued tasks: {OrmQ.objects.count()}")
+        lines.append(f"queued tasks: {broker.queue_size()}")
         if self.sweeper is not None and self.sweeper.errors:
             lines.append(f"sweeper errors: {self.sweeper.errors[-5:]}")
         lines.append(self.emulator.describe())

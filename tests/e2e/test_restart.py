@@ -8,11 +8,12 @@ import importlib
 import pytest
 from django.apps import apps
 from django.utils import timezone
-from django_q.models import OrmQ, Schedule, Task
+from django_q.models import Schedule, Task
 
 from diarization_portal.conversations.models import JobKind, JobState, Member, Message, SyncState
 from diarization_portal.conversations.services import speakers
 from diarization_portal.sync import services
+from tests import broker
 from tests.emulator import Advance, Fault
 
 from .checks import members
@@ -45,7 +46,7 @@ def test_an_import_cut_short_by_a_killed_cluster_is_finished_by_the_next_one(e2e
     assert stuck.state == JobState.IMPORTING and stuck.next_check_at > timezone.now()
     # The ORM broker would hand the dead worker's task out again after Q_CLUSTER["retry"]
     # (60 s); a Redis broker loses it. Drop it: only the lease and the sweeper may help.
-    OrmQ.objects.all().delete()
+    broker.purge()
     sweep_schedule.create_schedule(apps, None)  # what migrate created; the test flush removed it
     restarted = timezone.now()
     e2e.cluster.start()

@@ -10,11 +10,12 @@ import pytest
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
-from django_q.models import OrmQ, Schedule
+from django_q.models import Schedule
 
 from diarization_portal.conversations.models import Job, JobState
 from diarization_portal.sync import services
 from diarization_portal.sync import tasks as sync_tasks
+from tests import broker
 
 from .conftest import recorded
 
@@ -29,13 +30,12 @@ def new_job(account) -> Job:
     return services.job_create(account=account, source_url="https://media.example.org/a.mp3")
 
 
-def test_job_create_puts_the_submit_on_the_orm_broker_after_commit(account):
+def test_job_create_puts_the_submit_on_the_broker_after_commit(account):
     with transaction.atomic():
         job = new_job(account)
-        assert OrmQ.objects.count() == 0  # nothing before commit
-    queued = OrmQ.objects.get()
-    assert queued.func() == "diarization_portal.sync.tasks.submit_job"
-    assert queued.args() == (job.pk,)
+        assert broker.queued() == []  # nothing before commit
+    assert broker.queued_tasks()[0]["func"] == "diarization_portal.sync.tasks.submit_job"
+    assert broker.queued() == [("submit_job", (job.pk,))]
 
 
 def test_a_rolled_back_create_enqueues_nothing(account, tasks):
