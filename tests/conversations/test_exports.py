@@ -28,14 +28,15 @@ from diarization_portal.conversations.services.speakers import member_merge, mem
 from providers.formats import rttm as rttm_format
 from providers.formats._common import squash
 from tests import factories
-from tests.conftest import REAL_DATA, SAMPLES
+from tests.conftest import SAMPLES
+from tests.data import REAL
 
 pytestmark = pytest.mark.django_db
 
 SAMPLE_FILES = sorted(
     p.name for p in SAMPLES.iterdir() if p.suffix in {".json", ".rttm", ".vtt", ".srt"}
 )
-REAL_RTTM = sorted(REAL_DATA.glob("rttm/*/*.rttm"))
+REAL_RTTM = sorted(REAL.glob("rttm/*/*.rttm"))
 #: Largest time difference a format's precision allows (milliseconds, rounded), in seconds.
 TOLERANCE = {"vtt": 0.0005 + 1e-9, "srt": 0.0005 + 1e-9, "rttm": 0.0005 + 1e-9, "json": 1e-9}
 RTTM_LINE = re.compile(r"^SPEAKER (\S+) (\d+) (\d+\.\d{3}) (\d+\.\d{3}) <NA> <NA> (\S+) <NA> <NA>$")
