@@ -44,6 +44,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         config.setdefault("TEST", {})["NAME"] = str(path)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; on PostgreSQL, before it is dropped, end the sessions
+    that threads or subprocesses of the tests left open on it (DROP DATABASE refuses a
+    database "being accessed by other users", which would leave it behind)."""
+    yield
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _keep_the_test_transaction(request):
     """In a test that runs inside a rolled-back transaction (``db``), the end of an in-process
