@@ -25,6 +25,7 @@ from diarization_portal.sync.services import members as sync_members
 from tests import factories
 from tests.atomicity import (
     HalfWay,
+    before_lock,
     every_write_fails,
     fail_after,
     half_way,
@@ -171,3 +172,20 @@ def test_undo_of_rename_reassign_and_split_fails_half_way_without_a_trace(conv, 
     assert {m.pk: (m.name, m.email) for m in members_of(conv)} == before
     assert list(Message.objects.filter(member=b).values_list("pk", flat=True)) == lines_of_b
     assert not Member.objects.filter(pk=new.pk).exists()
+
+
+def test_reassign_records_the_speakers_the_lines_have_once_it_holds_their_locks(conv, editor):
+    a, b, c, _ = members_of(conv)
+    line = Message.objects.filter(member=a).order_by("pk").first()
+
+    def merged_meanwhile():  # another transaction merges a into b before the lock on a
+        member_merge(source=a, target=b)
+
+    with before_lock(Member, merged_meanwhile, nth=2) as locks:
+        edit = messages_reassign(messages=[line.pk], member=c, user=editor)
+    assert len(locks) >= 2
+    assert edit.payload["messages"] == {str(line.pk): b.pk}  # not the merged a
+    assert b.pk in edit.member_ids()
+
+    edit_undo(edit=edit, user=editor)
+    assert Message.objects.get(pk=line.pk).member_id == b.pk  # a live member again

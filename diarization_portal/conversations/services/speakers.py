@@ -25,6 +25,9 @@ from ..models import EditOp, Insight, Member, Message, SpeakerEdit
 
 # SQLite accepts 32,766 bound parameters per statement; stay well below.
 ID_CHUNK = 5000
+#: How many times a reassign locks the members its messages come from and reads them again
+#: (each round only when another transaction moved them meanwhile).
+LOCK_ROUNDS = 5
 
 
 class SpeakerOperationError(ValueError):
@@ -228,7 +231,8 @@ def _follow_from(conversation_id: int, moved: list[int]) -> dict[str, int | None
     return changed
 
 
-def _reassign(conversation_id: int, ids: list[int], target: Member) -> dict:
+def _speakers_of(ids: list[int], target: Member) -> dict[str, int]:
+    """``{message_id: member_id}`` of the messages ``ids`` that ``target`` does not say."""
     previous: dict[str, int] = {}
     for chunk in _chunks(ids):
         for pk, member_id in (
@@ -237,7 +241,24 @@ def _reassign(conversation_id: int, ids: list[int], target: Member) -> dict:
             .values_list("pk", "member_id")
         ):
             previous[str(pk)] = member_id
-    _lock_members(conversation_id, {*previous.values(), target.pk})
+    return previous
+
+
+def _reassign(conversation_id: int, ids: list[int], target: Member) -> dict:
+    """Move the messages ``ids`` to ``target`` (locked by the caller) and follow their
+    insights. Who says each message now is read again once its member is locked: until then
+    a merge or reassign committing meanwhile may have moved it to a member not locked yet,
+    whose id the payload would otherwise miss."""
+    locked = {target.pk}
+    for _ in range(LOCK_ROUNDS):
+        previous = _speakers_of(ids, target)
+        unlocked = set(previous.values()) - locked
+        if not unlocked:
+            break
+        _lock_members(conversation_id, unlocked)
+        locked |= unlocked
+    else:
+        raise SpeakerOperationError("these messages keep changing speaker; try again")
     moved = [int(k) for k in previous]
     _move(Message, "member_id", moved, target.pk)
     return {
