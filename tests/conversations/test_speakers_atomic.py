@@ -15,6 +15,7 @@ from diarization_portal.conversations.models import (
     SyncState,
 )
 from diarization_portal.conversations.services.speakers import (
+    UndoConflict,
     edit_undo,
     member_merge,
     member_rename,
@@ -189,3 +190,16 @@ def test_reassign_records_the_speakers_the_lines_have_once_it_holds_their_locks(
 
     edit_undo(edit=edit, user=editor)
     assert Message.objects.get(pk=line.pk).member_id == b.pk  # a live member again
+
+
+def test_undo_looks_for_later_edits_once_it_holds_the_members(conv, editor):
+    a = members_of(conv)[0]
+    edit = member_rename(member=a, name="Ada", user=editor)
+
+    def renamed_meanwhile():  # another transaction renames a again before the undo locks it
+        member_rename(member=a, name="Ada Lovelace", user=editor)
+
+    with before_lock(Member, renamed_meanwhile) as locks, pytest.raises(UndoConflict) as err:
+        edit_undo(edit=edit, user=editor)
+    assert locks
+    assert [e.summary for e in err.value.blocking] == ["Renamed Ada to Ada Lovelace"]

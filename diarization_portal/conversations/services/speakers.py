@@ -362,10 +362,12 @@ def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
     edit = SpeakerEdit.objects.select_for_update().get(pk=edit.pk)
     if edit.is_undone:
         raise SpeakerOperationError("this edit was already undone")
+    # Lock the members first: a later edit of them committed before the lock is then seen
+    # below, and none can commit until this undo does.
+    _lock_members(edit.conversation_id, edit.member_ids())
     blocking = blocking_edits(edit)
     if blocking:
         raise UndoConflict(f"undo “{blocking[-1].summary}” first", blocking)
-    _lock_members(edit.conversation_id, edit.member_ids())
     p = edit.payload
     if edit.op == EditOp.RENAME:
         _check_email_free(edit.conversation_id, p["member"], p["before"].get("email") or "")
