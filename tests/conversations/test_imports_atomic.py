@@ -1,0 +1,60 @@
+"""Imports are atomic: a file import (new conversation or appended recording) and
+``demo_setup`` fail after any of their writes without a trace (DESIGN §4). Helpers:
+:mod:`tests.atomicity`."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from diarization_portal.conversations.models import Conversation, Insight, Job, Message
+from diarization_portal.conversations.services.imports import file_import
+from tests import factories
+from tests.atomicity import every_write_fails, half_way
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def test_a_file_import_and_an_append_fail_half_way_without_a_trace_then_import():
+    ws = factories.workspace()
+
+    result = every_write_fails(
+        lambda: file_import(
+            workspace=ws, data=sample("weekly-sync.symbl.json"), source_name="weekly.json"
+        )
+    )
+    conv = result.conversation
+    assert result.created["insights"] == Insight.objects.filter(conversation=conv).count() > 0
+    end = max(Message.objects.filter(conversation=conv).values_list("end", flat=True))
+
+    appended = every_write_fails(
+        lambda: file_import(
+            workspace=ws,
+            data=sample("weekly-sync-part2.srt"),
+            source_name="part2.srt",
+            into=conv,
+        )
+    )
+    assert appended.created["messages"] > 0 and appended.job.time_offset == end
+    assert Job.objects.filter(conversation=conv).count() == 2
+
+
+def test_demo_setup_fails_half_way_without_a_trace():
+    # The user, the first import's job, the third conversation, the appended recording's
+    # members (20 writes in all).
+    for nth in (2, 5, 12, 19):
+        half_way(lambda: call_command("demo_setup", stdout=StringIO()), nth=nth)
+    call_command("demo_setup", stdout=StringIO())
+    assert Conversation.objects.count() == 3
