@@ -1,18 +1,19 @@
-"""Imports are atomic: a file import (new conversation or appended recording) and
-``demo_setup`` fail after any of their writes without a trace (DESIGN §4). Helpers:
-:mod:`tests.atomicity`."""
+"""Imports are atomic: a file import (new conversation or appended recording), the
+``import_conversation`` command and ``demo_setup`` fail after any of their writes without a
+trace (DESIGN §4). Helpers: :mod:`tests.atomicity`."""
 
 from __future__ import annotations
 
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from diarization_portal.conversations.models import Conversation, Insight, Job, Message
 from diarization_portal.conversations.services.imports import file_import
+from diarization_portal.workspaces.models import Workspace
 from tests import factories
-from tests.atomicity import every_write_fails, half_way
+from tests.atomicity import every_write_fails, half_way, nothing_changes
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,6 +50,24 @@ def test_a_file_import_and_an_append_fail_half_way_without_a_trace_then_import()
     )
     assert appended.created["messages"] > 0 and appended.job.time_offset == end
     assert Job.objects.filter(conversation=conv).count() == 2
+
+
+def test_import_command_with_a_bad_file_writes_nothing_not_even_the_default_workspace(tmp_path):
+    bad = tmp_path / "bad.rttm"
+    bad.write_text("SPEAKER rec 1 0.00 not-a-number <NA> <NA> spk0 <NA> <NA>\n")
+
+    with nothing_changes(), pytest.raises(CommandError, match=r"bad\.rttm"):
+        call_command("import_conversation", str(bad), stdout=StringIO(), stderr=StringIO())
+    assert not Workspace.objects.exists()
+
+    good = tmp_path / "review.vtt"
+    good.write_bytes(sample("design-review.vtt"))
+    half_way(
+        lambda: call_command("import_conversation", str(good), stdout=StringIO(), stderr=StringIO())
+    )
+    call_command("import_conversation", str(good), stdout=StringIO(), stderr=StringIO())
+    assert Workspace.objects.get().slug == "default"
+    assert Conversation.objects.count() == 1
 
 
 def test_demo_setup_fails_half_way_without_a_trace():
