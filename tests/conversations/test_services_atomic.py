@@ -20,7 +20,7 @@ from diarization_portal.conversations.services.conversations import conversation
 from diarization_portal.conversations.services.duplicates import duplicate_dismiss
 from diarization_portal.conversations.services.speakers import member_merge, member_rename
 from tests import factories
-from tests.atomicity import every_write_fails, half_way
+from tests.atomicity import before_lock, every_write_fails, half_way
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,3 +57,20 @@ def test_a_duplicate_dismissal_is_one_write():
 
     half_way(lambda: duplicate_dismiss(source=a, target=b), nth=1)
     assert duplicate_dismiss(source=a, target=b) == DuplicateDismissal.objects.get()
+
+
+def test_deleting_a_conversation_locks_it_before_it_reads_what_to_remove():
+    ws = factories.workspace()
+    conv = factories.conversation(ws, members=2, messages=4)
+    appended: list[Path] = []
+
+    def appended_meanwhile():  # another transaction adds a recording before the lock
+        job = Job.objects.create(conversation=conv, kind=JobKind.APPEND)
+        job.media.save("part2.wav", ContentFile(b"RIFF audio"))
+        appended.append(Path(job.media.path))
+
+    with before_lock(Conversation, appended_meanwhile) as locks:
+        conversation_delete(conversation=conv)
+    assert locks and appended
+    assert not Job.objects.exists()
+    assert not appended[0].exists()  # its media went with it
