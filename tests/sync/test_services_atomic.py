@@ -9,7 +9,10 @@ vendor call. Helpers: :mod:`tests.atomicity`; Symbl's recorded API: :mod:`.symbl
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from diarization_portal.conversations.models import (
@@ -69,6 +72,22 @@ def job(account) -> Job:
 @pytest.fixture
 def submitted(job, mocked) -> Job:
     return submitted_to_symbl(job, mocked)
+
+
+def test_job_create_fails_half_way_without_a_trace_nor_its_upload(account, settings):
+    media_root = Path(settings.MEDIA_ROOT)
+
+    def create():
+        upload = ContentFile(b"RIFF audio", name="weekly.wav")
+        return services.job_create(account=account, media=upload, title="Weekly")
+
+    with nothing_changes(), pytest.raises(HalfWay), fail_after(sync_jobs, "enqueue"):
+        create()
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
+
+    job = every_write_fails(create)
+    assert not [p for p in media_root.rglob("*") if p.is_file() and p != Path(job.media.path)]
+    assert queued() == [("submit_job", (job.pk,))]
 
 
 def test_submit_and_poll_write_their_outcome_whole_or_not_at_all(job, mocked):

@@ -100,8 +100,9 @@ def job_create(
     into ``conversation``) and enqueue its submit after commit.
 
     The recording is a public ``source_url`` or an uploaded ``media`` file (stored under
-    ``MEDIA_ROOT/jobs/``). ``speaker_count``: exact or maximum number of speakers depending
-    on the vendor; ``options``: see :mod:`.vendors`. Raises :class:`JobInputError`.
+    ``MEDIA_ROOT/jobs/``; deleted again when the job cannot be saved). ``speaker_count``:
+    exact or maximum number of speakers depending on the vendor; ``options``: see
+    :mod:`.vendors`. Raises :class:`JobInputError`.
     """
     options = dict(options or {})
     if kind not in (JobKind.PROCESS, JobKind.APPEND):
@@ -135,8 +136,14 @@ def job_create(
     )
     if media is not None:
         job.media.save(source_name or "recording", media, save=False)
-    job.save()
-    enqueue("submit_job", job.pk)
+    try:
+        job.save()
+        enqueue("submit_job", job.pk)
+    except BaseException:
+        # The storage is not transactional: the upload goes with the rolled-back row.
+        if media is not None:
+            job.media.storage.delete(job.media.name)
+        raise
     return job
 
 
