@@ -18,6 +18,7 @@ from django.utils import timezone
 from diarization_portal.conversations.models import (
     Conversation,
     Job,
+    JobKind,
     JobState,
     Member,
     Message,
@@ -29,9 +30,12 @@ from diarization_portal.sync.services import members as sync_members
 from diarization_portal.sync.services import results as sync_results
 from diarization_portal.sync.services.jobs import _resubmit
 from diarization_portal.sync.services.pvc import pvc_selection_save
+from providers.formats import parse as parse_file
 from providers.types import ProviderError
+from tests import factories
 from tests.atomicity import (
     HalfWay,
+    before_lock,
     changes,
     every_write_fails,
     fail_after,
@@ -40,6 +44,7 @@ from tests.atomicity import (
     snapshot,
 )
 from tests.broker import queued
+from tests.conftest import SAMPLES
 
 from .conftest import due, make_account
 from .symbl_mocks import (
@@ -126,6 +131,36 @@ def test_job_import_fails_half_way_without_a_trace_then_imports(submitted, mocke
     assert done.state == JobState.DONE
     assert Message.objects.filter(job=submitted).exists()
     assert Member.objects.filter(vendor_label=SPK1).get().sync_state == SyncState.SYNCED
+
+
+def test_an_appended_result_starts_where_the_conversation_ends_once_it_holds_it(
+    account, monkeypatch
+):
+    ws = account.workspace
+    conv = factories.conversation(ws, members=2, messages=5)  # ends at 9.8 s
+    append = services.job_create(
+        account=account, kind=JobKind.APPEND, conversation=conv, source_url=MEDIA_URL
+    )
+    Job.objects.filter(pk=append.pk).update(state=JobState.IMPORTING)
+    transcript = parse_file((SAMPLES / "weekly-sync-part2.srt").read_bytes(), filename="p2.srt")
+    monkeypatch.setattr(vendors, "fetch", lambda job, client: transcript)
+    first = Member.objects.filter(conversation=conv).first()
+
+    def imported_meanwhile():  # another recording appended to the conversation commits first
+        Message.objects.create(
+            conversation=conv,
+            external_id="late",
+            member=first,
+            diarized_member=first,
+            start=10.0,
+            end=60.0,
+        )
+
+    with before_lock(Conversation, imported_meanwhile) as locks:
+        done = services.job_import(job_id=due(append).pk)
+    assert locks and done.state == JobState.DONE
+    assert done.time_offset == 60.0
+    assert min(Message.objects.filter(job=append).values_list("start", flat=True)) >= 60.0
 
 
 def test_job_retry_fails_half_way_without_a_trace_then_retries(submitted):

@@ -60,10 +60,18 @@ def job_import(*, job_id: int) -> Job | None:
 
 @transaction.atomic
 def _store(job_id: int, transcript: Transcript) -> Job:
+    """Import ``transcript`` as the result of ``job_id`` and mark the job done, in one
+    transaction. The job, then its conversation, are locked before anything is read: an
+    appended recording's time offset is where the conversation ends once no other import
+    into it can run."""
     job = Job.objects.select_for_update(of=("self",)).select_related("account").get(pk=job_id)
     if job.state != JobState.IMPORTING:
         return job
-    conversation = Conversation.objects.select_related("workspace").get(pk=job.conversation_id)
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("workspace")
+        .get(pk=job.conversation_id)
+    )
     first_import = not job.messages.exists()
     if job.kind == JobKind.APPEND and not transcript.global_speaker_ids and first_import:
         # An appended recording's own times follow what the conversation held so far.
