@@ -249,3 +249,17 @@ def test_pvc_selection_fails_half_way_without_a_trace_then_saves(pvc):
     labels = every_write_fails(lambda: pvc_selection_save(job=pvc, keep=[a.pk]))
     assert labels == ["spk_a"]
     assert queued()[-2:] == [("push_member", (b.pk,)), ("push_member", (c.pk,))]
+
+
+def test_pvc_selection_reads_the_push_states_once_it_holds_the_members(pvc):
+    a, _, c = Member.objects.filter(conversation_id=pvc.conversation_id).order_by("position")
+
+    def push_failed_meanwhile():  # a push of c fails and commits before the lock
+        Member.objects.filter(pk=c.pk).update(sync_state=SyncState.FAILED, sync_error="503")
+
+    with before_lock(Member, push_failed_meanwhile) as locks:
+        pvc_selection_save(job=pvc, keep=[a.pk, c.pk])
+    assert locks
+    # b changed; c did not, but its last push failed: both are pushed again.
+    assert Member.objects.get(pk=c.pk).sync_state == SyncState.PENDING
+    assert ("push_member", (c.pk,)) in queued()
