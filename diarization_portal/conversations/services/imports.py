@@ -314,6 +314,9 @@ def file_import(
 
     Raises :class:`providers.types.ParseError` naming the file and the line or field, or
     :class:`ImportRejected`; in both cases nothing is written.
+
+    The file is parsed outside any transaction; every write is :func:`transcript_import`'s
+    (one transaction).
     """
     transcript = parse_file(data, format=format, filename=source_name)
     if not transcript.utterances and not transcript.speakers:

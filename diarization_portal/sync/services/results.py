@@ -41,6 +41,10 @@ def job_import(*, job_id: int) -> Job | None:
     (:func:`transcript_import`, idempotent; names people set are never overwritten), then
     ``importing → done``. Fetch failures go through :func:`job_fail`; a result the import
     refuses fails the job and writes nothing. Returns ``None`` when not due/importing.
+
+    Not one transaction, on purpose (the result is fetched from the vendor in between): the
+    claim commits first, then the whole import and the move to ``done`` are one transaction
+    (:func:`_store`), or the failure is :func:`job_fail`'s.
     """
     job = _claim(job_id, [JobState.IMPORTING], "import")
     if job is None:
@@ -124,7 +128,11 @@ def jobs_due(*, now=None) -> QuerySet[Job]:
 def jobs_sweep(*, now=None) -> int:
     """Enqueue the next step of every due job (queued → submit, submitted/processing → poll,
     importing → import) and return how many were enqueued. A duplicate is harmless: each
-    step claims its job first."""
+    step claims its job first.
+
+    Writes no row and is not a transaction, on purpose: each task is enqueued at once, so
+    a sweep interrupted half-way leaves the tasks already enqueued, and the next sweep (a
+    minute later) enqueues the others."""
     due = list(jobs_due(now=now).values_list("pk", "state"))
     for pk, state in due:
         enqueue(TASK_FOR_STATE[state], pk)
