@@ -10,7 +10,7 @@ from diarization_portal.conversations.models import Conversation, Job, JobKind
 from diarization_portal.sync.models import ProviderAccount
 from diarization_portal.sync.services import accounts
 from tests import factories
-from tests.atomicity import every_write_fails, half_way
+from tests.atomicity import before_lock, every_write_fails, half_way
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,4 +44,18 @@ def test_deleting_an_account_fails_half_way_without_a_trace_then_keeps_its_jobs(
 
     assert every_write_fails(lambda: accounts.account_delete(account=account)) == 1
     assert not ProviderAccount.objects.exists()
+    assert Job.objects.get().account_id is None
+
+
+def test_deleting_an_account_counts_its_jobs_once_it_holds_it():
+    ws = factories.workspace()
+    account = accounts.account_create(workspace=ws, vendor="symbl", label="Main", secrets=SYMBL)
+    conv = Conversation.objects.create(workspace=ws, title="Weekly")
+
+    def job_created_meanwhile():  # another request sends a recording with the account
+        Job.objects.create(conversation=conv, kind=JobKind.PROCESS, account=account)
+
+    with before_lock(ProviderAccount, job_created_meanwhile) as locks:
+        assert accounts.account_delete(account=account) == 1
+    assert locks
     assert Job.objects.get().account_id is None
