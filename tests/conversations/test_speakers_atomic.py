@@ -203,3 +203,18 @@ def test_undo_looks_for_later_edits_once_it_holds_the_members(conv, editor):
         edit_undo(edit=edit, user=editor)
     assert locks
     assert [e.summary for e in err.value.blocking] == ["Renamed Ada to Ada Lovelace"]
+
+
+def test_rename_merges_by_email_only_into_a_member_that_still_has_it_once_locked(conv, editor):
+    a, b, *_ = members_of(conv)
+    Member.objects.filter(pk=b.pk).update(email="grace@example.com")
+
+    def email_changed_meanwhile():  # another transaction gives b another email first
+        member_rename(member=b, name=b.name, email="grace@work.example.com")
+
+    with before_lock(Member, email_changed_meanwhile, nth=2) as locks:
+        edit = member_rename(member=a, name="Grace", email="grace@example.com", user=editor)
+    assert len(locks) >= 2
+    assert edit.op == EditOp.RENAME  # nobody holds the email any more: no merge
+    assert Member.objects.get(pk=a.pk).merged_into_id is None
+    assert Member.objects.get(pk=a.pk).email == "grace@example.com"

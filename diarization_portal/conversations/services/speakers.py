@@ -25,8 +25,9 @@ from ..models import EditOp, Insight, Member, Message, SpeakerEdit
 
 # SQLite accepts 32,766 bound parameters per statement; stay well below.
 ID_CHUNK = 5000
-#: How many times a reassign locks the members its messages come from and reads them again
-#: (each round only when another transaction moved them meanwhile).
+#: How many times a reassign (or a rename looking for the holder of an email) locks the
+#: members it found and reads them again (each round only when another transaction changed
+#: them meanwhile).
 LOCK_ROUNDS = 5
 
 
@@ -86,6 +87,25 @@ def _move(model, field: str, ids: list[int], to_member_id: int | None) -> None:
         model.objects.filter(pk__in=chunk).update(**{field: to_member_id})
 
 
+def _email_holder(member: Member, email: str) -> Member | None:
+    """The other live member of ``member``'s conversation that holds ``email``, locked, or
+    ``None``. The holder is checked again once locked: it may have changed its email or been
+    merged in between."""
+    for _ in range(LOCK_ROUNDS):
+        found = (
+            Member.objects.live()
+            .filter(conversation_id=member.conversation_id, email__iexact=email)
+            .exclude(pk=member.pk)
+            .first()
+        )
+        if found is None:
+            return None
+        holder = _lock_members(member.conversation_id, [found.pk])[found.pk]
+        if holder.is_live and holder.email.lower() == email:
+            return holder
+    raise SpeakerOperationError(f"the speaker with the email {email} keeps changing; try again")
+
+
 @transaction.atomic
 def member_rename(*, member: Member, name: str, email: str | None = None, user=None) -> SpeakerEdit:
     """Rename ``member`` (one UPDATE of one row) and optionally set its email.
@@ -107,12 +127,7 @@ def member_rename(*, member: Member, name: str, email: str | None = None, user=N
     current = _lock_members(member.conversation_id, [member.pk])[member.pk]
     _require_live(current)
     if email:
-        owner = (
-            Member.objects.live()
-            .filter(conversation_id=current.conversation_id, email__iexact=email)
-            .exclude(pk=current.pk)
-            .first()
-        )
+        owner = _email_holder(current, email)
         if owner is not None:
             return member_merge(source=current, target=owner, user=user, by_email=True)
     before = {
