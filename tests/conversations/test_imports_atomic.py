@@ -9,11 +9,13 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from diarization_portal.conversations.models import Conversation, Insight, Job, Message
-from diarization_portal.conversations.services.imports import file_import
+from diarization_portal.conversations.models import Conversation, Insight, Job, Member, Message
+from diarization_portal.conversations.services.imports import file_import, transcript_import
+from diarization_portal.conversations.services.speakers import member_merge
 from diarization_portal.workspaces.models import Workspace
+from providers.types import Speaker, Transcript, Utterance
 from tests import factories
-from tests.atomicity import every_write_fails, half_way, nothing_changes
+from tests.atomicity import before_lock, every_write_fails, half_way, nothing_changes
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,3 +79,32 @@ def test_demo_setup_fails_half_way_without_a_trace():
         half_way(lambda: call_command("demo_setup", stdout=StringIO()), nth=nth)
     call_command("demo_setup", stdout=StringIO())
     assert Conversation.objects.count() == 3
+
+
+def test_an_import_points_new_lines_at_live_members_read_once_it_holds_them():
+    ws = factories.workspace()
+    speakers = [Speaker(label="u1", name="Ada"), Speaker(label="u2", name="Grace")]
+
+    def recording(*ids: str) -> Transcript:
+        turns = [
+            Utterance(f"u{1 + i % 2}", start=i, end=i + 0.5, text=ext, external_id=ext)
+            for i, ext in enumerate(ids)
+        ]
+        return Transcript("symbl", speakers, turns, global_speaker_ids=True)
+
+    def imported(transcript: Transcript, sha: str, into=None):
+        return transcript_import(
+            workspace=ws, transcript=transcript, source_name=sha, sha256=sha * 64, into=into
+        )
+
+    conv = imported(recording("m0", "m1"), "a").conversation
+    ada, grace = Member.objects.filter(conversation=conv).order_by("position")
+
+    def merged_meanwhile():  # another transaction merges Ada into Grace before the lock
+        member_merge(source=ada, target=grace)
+
+    with before_lock(Member, merged_meanwhile) as locks:
+        imported(recording("m0", "m1", "m2"), "b", into=conv)
+    assert locks
+    late = Message.objects.get(conversation=conv, external_id="m2")
+    assert (late.diarized_member_id, late.member_id) == (ada.pk, grace.pk)
