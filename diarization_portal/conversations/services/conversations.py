@@ -19,7 +19,11 @@ def conversation_delete(*, conversation: Conversation) -> dict[str, int]:
     Messages and insights protect the members they point to, so they go first, and merged
     members are unlinked before the members themselves are deleted.
     Returns the number of rows deleted per model label, e.g. ``{"conversations.Message": 120}``.
+
+    The conversation row is locked first, so an import into it (which locks it too) either
+    committed before the media and rows are read or waits for the delete.
     """
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
     media = [
         (job.media.storage, job.media.name)
         for job in Job.objects.filter(conversation=conversation).exclude(media="").only("media")

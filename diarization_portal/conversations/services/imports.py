@@ -76,7 +76,12 @@ def _parse_started_at(value: str | None) -> datetime | None:
 
 
 def _upsert_members(conversation: Conversation, transcript: Transcript, scope: str) -> tuple:
-    everyone = {m.pk: m for m in Member.objects.filter(conversation=conversation)}
+    # Locked (primary-key order, as the speaker operations lock them) before they are read:
+    # a merge committed after this read would leave new lines on a merged member.
+    everyone = {
+        m.pk: m
+        for m in Member.objects.select_for_update().filter(conversation=conversation).order_by("pk")
+    }
     by_label = {(m.vendor_label, m.channel): m for m in everyone.values() if m.label_scope == scope}
     position = max((m.position for m in everyone.values()), default=-1) + 1
     created: list[Member] = []
@@ -314,6 +319,9 @@ def file_import(
 
     Raises :class:`providers.types.ParseError` naming the file and the line or field, or
     :class:`ImportRejected`; in both cases nothing is written.
+
+    The file is parsed outside any transaction; every write is :func:`transcript_import`'s
+    (one transaction).
     """
     transcript = parse_file(data, format=format, filename=source_name)
     if not transcript.utterances and not transcript.speakers:

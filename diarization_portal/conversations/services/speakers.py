@@ -25,6 +25,10 @@ from ..models import EditOp, Insight, Member, Message, SpeakerEdit
 
 # SQLite accepts 32,766 bound parameters per statement; stay well below.
 ID_CHUNK = 5000
+#: How many times a reassign (or a rename looking for the holder of an email) locks the
+#: members it found and reads them again (each round only when another transaction changed
+#: them meanwhile).
+LOCK_ROUNDS = 5
 
 
 class SpeakerOperationError(ValueError):
@@ -83,6 +87,25 @@ def _move(model, field: str, ids: list[int], to_member_id: int | None) -> None:
         model.objects.filter(pk__in=chunk).update(**{field: to_member_id})
 
 
+def _email_holder(member: Member, email: str) -> Member | None:
+    """The other live member of ``member``'s conversation that holds ``email``, locked, or
+    ``None``. The holder is checked again once locked: it may have changed its email or been
+    merged in between."""
+    for _ in range(LOCK_ROUNDS):
+        found = (
+            Member.objects.live()
+            .filter(conversation_id=member.conversation_id, email__iexact=email)
+            .exclude(pk=member.pk)
+            .first()
+        )
+        if found is None:
+            return None
+        holder = _lock_members(member.conversation_id, [found.pk])[found.pk]
+        if holder.is_live and holder.email.lower() == email:
+            return holder
+    raise SpeakerOperationError(f"the speaker with the email {email} keeps changing; try again")
+
+
 @transaction.atomic
 def member_rename(*, member: Member, name: str, email: str | None = None, user=None) -> SpeakerEdit:
     """Rename ``member`` (one UPDATE of one row) and optionally set its email.
@@ -104,12 +127,7 @@ def member_rename(*, member: Member, name: str, email: str | None = None, user=N
     current = _lock_members(member.conversation_id, [member.pk])[member.pk]
     _require_live(current)
     if email:
-        owner = (
-            Member.objects.live()
-            .filter(conversation_id=current.conversation_id, email__iexact=email)
-            .exclude(pk=current.pk)
-            .first()
-        )
+        owner = _email_holder(current, email)
         if owner is not None:
             return member_merge(source=current, target=owner, user=user, by_email=True)
     before = {
@@ -228,7 +246,8 @@ def _follow_from(conversation_id: int, moved: list[int]) -> dict[str, int | None
     return changed
 
 
-def _reassign(conversation_id: int, ids: list[int], target: Member) -> dict:
+def _speakers_of(ids: list[int], target: Member) -> dict[str, int]:
+    """``{message_id: member_id}`` of the messages ``ids`` that ``target`` does not say."""
     previous: dict[str, int] = {}
     for chunk in _chunks(ids):
         for pk, member_id in (
@@ -237,7 +256,24 @@ def _reassign(conversation_id: int, ids: list[int], target: Member) -> dict:
             .values_list("pk", "member_id")
         ):
             previous[str(pk)] = member_id
-    _lock_members(conversation_id, {*previous.values(), target.pk})
+    return previous
+
+
+def _reassign(conversation_id: int, ids: list[int], target: Member) -> dict:
+    """Move the messages ``ids`` to ``target`` (locked by the caller) and follow their
+    insights. Who says each message now is read again once its member is locked: until then
+    a merge or reassign committing meanwhile may have moved it to a member not locked yet,
+    whose id the payload would otherwise miss."""
+    locked = {target.pk}
+    for _ in range(LOCK_ROUNDS):
+        previous = _speakers_of(ids, target)
+        unlocked = set(previous.values()) - locked
+        if not unlocked:
+            break
+        _lock_members(conversation_id, unlocked)
+        locked |= unlocked
+    else:
+        raise SpeakerOperationError("these messages keep changing speaker; try again")
     moved = [int(k) for k in previous]
     _move(Message, "member_id", moved, target.pk)
     return {
@@ -341,10 +377,12 @@ def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
     edit = SpeakerEdit.objects.select_for_update().get(pk=edit.pk)
     if edit.is_undone:
         raise SpeakerOperationError("this edit was already undone")
+    # Lock the members first: a later edit of them committed before the lock is then seen
+    # below, and none can commit until this undo does.
+    _lock_members(edit.conversation_id, edit.member_ids())
     blocking = blocking_edits(edit)
     if blocking:
         raise UndoConflict(f"undo “{blocking[-1].summary}” first", blocking)
-    _lock_members(edit.conversation_id, edit.member_ids())
     p = edit.payload
     if edit.op == EditOp.RENAME:
         _check_email_free(edit.conversation_id, p["member"], p["before"].get("email") or "")

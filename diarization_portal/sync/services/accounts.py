@@ -211,7 +211,12 @@ def account_delete(*, account: ProviderAccount) -> int:
     """Delete ``account``. Its jobs and their conversations stay (``Job.account`` becomes
     null): unfinished jobs fail at their next step ("the provider account of this job was
     deleted") and speaker edits of those conversations are no longer pushed to the vendor.
-    Returns the number of jobs that used the account."""
+    Returns the number of jobs that used the account.
+
+    The account row is locked before its jobs are counted: a job created with it (which
+    takes a key-share lock on it) committed before then is counted, and none can be
+    created until the delete commits."""
+    ProviderAccount.objects.select_for_update().filter(pk=account.pk).first()
     jobs = account.jobs.count()
     pk, label = account.pk, account.label
     account.delete()

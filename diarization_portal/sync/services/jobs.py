@@ -100,8 +100,9 @@ def job_create(
     into ``conversation``) and enqueue its submit after commit.
 
     The recording is a public ``source_url`` or an uploaded ``media`` file (stored under
-    ``MEDIA_ROOT/jobs/``). ``speaker_count``: exact or maximum number of speakers depending
-    on the vendor; ``options``: see :mod:`.vendors`. Raises :class:`JobInputError`.
+    ``MEDIA_ROOT/jobs/``; deleted again when the job cannot be saved). ``speaker_count``:
+    exact or maximum number of speakers depending on the vendor; ``options``: see
+    :mod:`.vendors`. Raises :class:`JobInputError`.
     """
     options = dict(options or {})
     if kind not in (JobKind.PROCESS, JobKind.APPEND):
@@ -135,8 +136,14 @@ def job_create(
     )
     if media is not None:
         job.media.save(source_name or "recording", media, save=False)
-    job.save()
-    enqueue("submit_job", job.pk)
+    try:
+        job.save()
+        enqueue("submit_job", job.pk)
+    except BaseException:
+        # The storage is not transactional: the upload goes with the rolled-back row.
+        if media is not None:
+            job.media.storage.delete(job.media.name)
+        raise
     return job
 
 
@@ -247,6 +254,11 @@ def job_submit(*, job_id: int) -> Job | None:
     DeepAffects' ``request_id`` (derived from ``webhook_token``) is saved **before** the POST;
     every vendor job id is saved in the same transaction as the move to ``submitted``.
     Failures go through :func:`job_fail`. Returns ``None`` when the job was not due/queued.
+
+    Not one transaction, on purpose: no transaction stays open while the vendor is called.
+    Each write phase is atomic on its own: the claim (one UPDATE), the DeepAffects
+    ``request_id`` (one UPDATE), then the outcome (job and conversation, one transaction) or
+    :func:`job_fail`'s. A failure between phases leaves the claim's lease, which runs out.
     """
     job = _claim(job_id, [JobState.QUEUED], "submit")
     if job is None:
@@ -288,6 +300,11 @@ def job_poll(*, job_id: int) -> Job | None:
     submitted/processing stay polled (every 5-30 s); done → ``importing`` and
     ``import_job`` is enqueued; failed/rejected end it; Phonexia failures and silent
     DeepAffects jobs are resubmitted. Returns ``None`` when the job was not due/polling.
+
+    Not one transaction, on purpose (the vendor is called in between): the claim commits
+    first, then the outcome is one atomic write (the move to ``importing`` with its
+    ``import_job`` enqueued after commit, a state and next poll in one UPDATE,
+    :func:`job_fail` or :func:`_resubmit`).
     """
     job = _claim(job_id, POLLING, "poll")
     if job is None:

@@ -18,7 +18,8 @@ PUSH_OPS = frozenset({EditOp.RENAME, EditOp.MERGE})
 def members_changed(*, edit: SpeakerEdit) -> None:
     """Hook of the speaker services: after a rename or merge (or its undo), mark the
     changed members that exist at a vendor (``sync_state`` not ``local``) ``pending`` and
-    enqueue their push after commit. One query for members that are local only."""
+    enqueue their push after commit. One query for members that are local only.
+    Runs inside the calling service's transaction (they are all atomic)."""
     if edit.op not in PUSH_OPS:
         return
     ids = list(
@@ -37,7 +38,10 @@ def member_push(*, member_id: int) -> Member:
     """Push a pending member to the vendor of its conversation (:func:`vendors.push`:
     Symbl members PUT, ElevenLabs PVC selected speakers), then ``pending → synced``, or
     ``failed`` with the vendor's reason in ``sync_error``. Only the member's sync fields
-    change; ``synced`` is set only if the member was not edited again meanwhile."""
+    change; ``synced`` is set only if the member was not edited again meanwhile.
+
+    Not a transaction, on purpose (no lock is held while the vendor is called): its only
+    write is one conditional UPDATE after the call, atomic on its own."""
     member = Member.objects.get(pk=member_id)
     if member.sync_state in (SyncState.LOCAL, SyncState.SYNCED):
         return member

@@ -52,13 +52,15 @@ def pvc_selection_save(*, job: Job, keep: Iterable[int]) -> list[str]:
     member that does not stand for a separated speaker of ``job``.
     """
     keep = set(keep)
-    tracks = vendors.pvc_tracks(job)
     by_pk = {
         m.pk: m
         for m in Member.objects.select_for_update()
         .filter(conversation_id=job.conversation_id)
         .order_by("pk")
     }
+    # The tracks as locked: a push that failed or a merge that committed before the lock
+    # is seen.
+    tracks = [by_pk[t.pk] for t in vendors.pvc_tracks(job) if t.pk in by_pk]
     roots = {vendors.live_member(t, by_pk).pk for t in tracks}
     if not keep:
         raise PvcSelectionError("keep at least one speaker: a voice needs some audio")

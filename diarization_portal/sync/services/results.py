@@ -41,6 +41,10 @@ def job_import(*, job_id: int) -> Job | None:
     (:func:`transcript_import`, idempotent; names people set are never overwritten), then
     ``importing → done``. Fetch failures go through :func:`job_fail`; a result the import
     refuses fails the job and writes nothing. Returns ``None`` when not due/importing.
+
+    Not one transaction, on purpose (the result is fetched from the vendor in between): the
+    claim commits first, then the whole import and the move to ``done`` are one transaction
+    (:func:`_store`), or the failure is :func:`job_fail`'s.
     """
     job = _claim(job_id, [JobState.IMPORTING], "import")
     if job is None:
@@ -60,10 +64,18 @@ def job_import(*, job_id: int) -> Job | None:
 
 @transaction.atomic
 def _store(job_id: int, transcript: Transcript) -> Job:
+    """Import ``transcript`` as the result of ``job_id`` and mark the job done, in one
+    transaction. The job, then its conversation, are locked before anything is read: an
+    appended recording's time offset is where the conversation ends once no other import
+    into it can run."""
     job = Job.objects.select_for_update(of=("self",)).select_related("account").get(pk=job_id)
     if job.state != JobState.IMPORTING:
         return job
-    conversation = Conversation.objects.select_related("workspace").get(pk=job.conversation_id)
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("workspace")
+        .get(pk=job.conversation_id)
+    )
     first_import = not job.messages.exists()
     if job.kind == JobKind.APPEND and not transcript.global_speaker_ids and first_import:
         # An appended recording's own times follow what the conversation held so far.
@@ -116,7 +128,11 @@ def jobs_due(*, now=None) -> QuerySet[Job]:
 def jobs_sweep(*, now=None) -> int:
     """Enqueue the next step of every due job (queued → submit, submitted/processing → poll,
     importing → import) and return how many were enqueued. A duplicate is harmless: each
-    step claims its job first."""
+    step claims its job first.
+
+    Writes no row and is not a transaction, on purpose: each task is enqueued at once, so
+    a sweep interrupted half-way leaves the tasks already enqueued, and the next sweep (a
+    minute later) enqueues the others."""
     due = list(jobs_due(now=now).values_list("pk", "state"))
     for pk, state in due:
         enqueue(TASK_FOR_STATE[state], pk)

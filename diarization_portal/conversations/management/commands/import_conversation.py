@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from diarization_portal.workspaces.models import Workspace
 from providers.formats import ALL_FORMATS
@@ -46,20 +47,20 @@ class Command(BaseCommand):
                 target = Conversation.objects.select_related("workspace").get(pk=into)
             except Conversation.DoesNotExist as exc:
                 raise CommandError(f"--into: no conversation {into}") from exc
-            ws = target.workspace
-            if workspace and ws.slug != workspace:
+            if workspace and target.workspace.slug != workspace:
                 raise CommandError(f"--into: conversation {into} is not in workspace {workspace}")
-        else:
-            ws = self._workspace(workspace)
         try:
-            result = file_import(
-                workspace=ws,
-                data=data,
-                source_name=path.name,
-                format=format,
-                title=title,
-                into=target,
-            )
+            # One transaction: a bad file leaves no default workspace behind either.
+            with transaction.atomic():
+                ws = target.workspace if target is not None else self._workspace(workspace)
+                result = file_import(
+                    workspace=ws,
+                    data=data,
+                    source_name=path.name,
+                    format=format,
+                    title=title,
+                    into=target,
+                )
         except ParseError as exc:
             raise CommandError(str(exc.with_source(str(path)) if not exc.source else exc)) from exc
         except ImportRejected as exc:
