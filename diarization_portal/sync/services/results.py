@@ -63,7 +63,14 @@ def _store(job_id: int, transcript: Transcript) -> Job:
     job = Job.objects.select_for_update(of=("self",)).select_related("account").get(pk=job_id)
     if job.state != JobState.IMPORTING:
         return job
-    conversation = Conversation.objects.select_related("workspace").get(pk=job.conversation_id)
+    # The conversation is locked before its end is read: another job's import into it (an
+    # append finishing at the same moment) may still be writing, and this recording goes
+    # after what that import brings.
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("workspace")
+        .get(pk=job.conversation_id)
+    )
     first_import = not job.messages.exists()
     if job.kind == JobKind.APPEND and not transcript.global_speaker_ids and first_import:
         # An appended recording's own times follow what the conversation held so far.
