@@ -116,18 +116,24 @@ class Cluster:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join([f"qcluster {self.name} log (tail):", *text[-lines:]])
 
-    def log(self) -> str:
-        """What the cluster logged since it was last started."""
-        return self._log_since(self._offset) if self.log_path.exists() else ""
+    def log(self, since: int = 0) -> str:
+        """What the cluster logged since it was last started (and since byte ``since`` of
+        its log file, :meth:`log_size`)."""
+        return self._log_since(max(since, self._offset)) if self.log_path.exists() else ""
+
+    def log_size(self) -> int:
+        """The size of the log file in bytes (a mark for :meth:`log`)."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
 
     def holds(self, task: str) -> bool:
         """True when the running cluster took the task described ``task``
         (``"import_job(12)"``, :func:`brokers.describe`) and has not finished it."""
         return self.running and brokers.held(self.log(), task)
 
-    def tasks_taken(self) -> list[str]:
-        """The tasks the cluster took since it was last started (:func:`brokers.describe`)."""
-        return brokers.tasks_taken(self.log())
+    def tasks_taken(self, since: int = 0) -> list[str]:
+        """The tasks the cluster took since it was last started, and since byte ``since`` of
+        its log (:func:`brokers.describe`)."""
+        return brokers.tasks_taken(self.log(since))
 
     def _log_since(self, offset: int) -> str:
         with self.log_path.open("rb") as log:

@@ -32,6 +32,7 @@ Q_CLUSTER = {
     **timing.Q_CLUSTER,
     "workers": int(os.environ.get("E2E_WORKERS", timing.Q_CLUSTER["workers"])),
     "broker_class": "tests.e2e.brokers." + ("InFlightRedis" if _REDIS_URL else "TracedORM"),
+    "save_limit": 0,  # keep every task's result: the tests count them
 }
 
 

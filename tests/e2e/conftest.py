@@ -136,6 +136,7 @@ class E2E:
         self.live_server = live_server
         self.workspace = factories.workspace()
         self.sweeper: Sweeper | None = None
+        self._log_marks = {cluster.name: cluster.log_size() for cluster in clusters}
 
     def account(self, vendor: str, **fields) -> ProviderAccount:
         """A saved account of ``vendor`` pointing at the emulator, with test secrets (and the
@@ -219,6 +220,10 @@ class E2E:
             what=f"one cluster holding {task}",
         )
         return found[0]
+
+    def tasks_taken(self, cluster: Cluster) -> list[str]:
+        """The tasks ``cluster`` took during this test (:func:`brokers.describe`)."""
+        return cluster.tasks_taken(since=self._log_marks.get(cluster.name, 0))
 
     def kill(self, cluster: Cluster) -> list[str]:
         """SIGKILL ``cluster``'s process group and drop the tasks it had taken
