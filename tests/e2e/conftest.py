@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import connections
@@ -74,11 +74,13 @@ def database_url(database: dict) -> str:
     login = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     port = f":{database['PORT']}" if database.get("PORT") else ""
     host = database.get("HOST") or "localhost"
-    return f"postgres://{login}{host}{port}/{quote(database['NAME'], safe='')}"
+    options = {k: v for k, v in (database.get("OPTIONS") or {}).items() if isinstance(v, str)}
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgres://{login}{host}{port}/{quote(database['NAME'], safe='')}{query}"
 
 
 @pytest.fixture(scope="package")
-def clusters(django_db_setup, django_db_blocker, live_server, tmp_path_factory):
+def clusters(django_db_setup, live_server, tmp_path_factory):
     """The django-q2 clusters of the end-to-end tests (:data:`WORKERS`), on the test
     database (stopped after the last of them, so that they never see the rest of the suite's
     data)."""
@@ -100,29 +102,6 @@ def clusters(django_db_setup, django_db_blocker, live_server, tmp_path_factory):
         yield group
     finally:
         group.stop()
-        with django_db_blocker.unblock():
-            _wait_for_other_sessions_to_end()
-
-
-def _wait_for_other_sessions_to_end(timeout: float = 10.0) -> None:
-    """On PostgreSQL, wait until the database sessions of the stopped (or killed) clusters
-    have ended: the server ends them a moment after their processes are gone, and
-    pytest-django cannot drop the test database while one is left."""
-    connection = connections["default"]
-    if connection.vendor != "postgresql":
-        return
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT pid, application_name, state, query FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            others = cursor.fetchall()
-            if not others:
-                return
-            time.sleep(0.1)
-    print(f"database sessions still open after the clusters stopped: {others}")
 
 
 class E2E:

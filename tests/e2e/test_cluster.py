@@ -5,10 +5,31 @@ from __future__ import annotations
 
 import os
 
+import dj_database_url
 import pytest
 from django_q.tasks import async_task, fetch
 
+from .conftest import database_url
+
 pytestmark = pytest.mark.e2e
+
+
+def test_the_clusters_are_given_the_test_database_as_settings_name_it():
+    postgres = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "test_portal_1a2b",
+        "USER": "portal@ci",
+        "PASSWORD": "p:ss/w@rd",
+        "HOST": "db.internal",
+        "PORT": 5433,
+        "OPTIONS": {"sslmode": "require"},
+    }
+    parsed = dj_database_url.parse(database_url(postgres))
+    assert {k: parsed[k] for k in postgres} == postgres
+    local = {"ENGINE": "django.db.backends.postgresql", "NAME": "test_portal_1a2b", "PORT": ""}
+    assert database_url(local) == "postgres://localhost/test_portal_1a2b"
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/db/test.sqlite3"}
+    assert database_url(sqlite) == "sqlite:////tmp/db/test.sqlite3"
 
 
 def test_tasks_run_in_the_cluster_processes_with_the_network_guard(e2e):
