@@ -266,7 +266,8 @@ def test_an_import_cut_short_by_a_killed_cluster_is_finished_by_the_others(e2e):
     assert stuck.state == JobState.IMPORTING and stuck.next_check_at > killed_at
     assert f"import_job({job.pk})" in lost
     others = [cluster for cluster in e2e.clusters if cluster is not holder]
-    if not others:  # SQLite: the one cluster comes back
+    restarted = not others
+    if restarted:  # SQLite: the one cluster comes back
         holder.start()
         others = [holder]
 
@@ -275,7 +276,7 @@ def test_an_import_cut_short_by_a_killed_cluster_is_finished_by_the_others(e2e):
     jobs = [e2e.wait_job(j, timeout=60) for j in jobs]
     assert e2e.drain()
     assert any(f"import_job({job.pk})" in e2e.tasks_taken(cluster) for cluster in others)
-    assert not holder.running or holder in others
+    assert holder.running == restarted  # on the production stack, finished without it
 
     fetches = e2e.emulator.requests("symbl", f"GET /v1/conversations/{fetch.path.split('/')[3]}/*")
     messages = [(f.fault, f.status) for f in fetches if f.path.endswith("/messages")]
