@@ -36,20 +36,14 @@ def test_tasks_run_in_the_cluster_processes_with_the_network_guard(e2e):
     groups = {cluster.process.pid: cluster for cluster in e2e.clusters}
     seen: set[int] = set()
     for _ in range(10):  # until every cluster has answered (each takes what it can)
-        ids = [
-            (async_task("os.getpid"), async_task("tests.e2e.probes.network_guard_installed"))
-            for _ in range(2 * len(groups))
-        ]
-        e2e.wait_until(
-            lambda ids=ids: all(fetch(a) and fetch(b) for a, b in ids),
-            timeout=20,
-            what="probe tasks",
-        )
-        for pid_task, guard_task in ids:
-            worker_pid = fetch(pid_task).result
+        ids = [async_task("tests.e2e.probes.worker") for _ in range(3 * len(groups))]
+        e2e.wait_until(lambda ids=ids: all(fetch(i) for i in ids), timeout=20, what="probe tasks")
+        for task_id in ids:
+            assert fetch(task_id).success
+            worker_pid, guarded = fetch(task_id).result
             assert worker_pid != os.getpid() and worker_pid not in groups
+            assert guarded is True
             seen.add(os.getpgid(worker_pid))  # killed with its cluster
-            assert fetch(guard_task).success and fetch(guard_task).result is True
         if seen == set(groups):
             break
     assert seen == set(groups), f"probes ran in {seen}, clusters are {sorted(groups)}"
