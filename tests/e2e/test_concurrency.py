@@ -19,13 +19,23 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django_q.models import Task
 
-from diarization_portal.conversations.models import Insight, Job, JobKind, JobState, Member, Message
+from diarization_portal.conversations.models import (
+    Insight,
+    Job,
+    JobKind,
+    JobState,
+    Member,
+    Message,
+    SyncState,
+)
+from diarization_portal.conversations.services import speakers
 from diarization_portal.sync import services
 from diarization_portal.workspaces.models import Role
 from tests import factories
 from tests.emulator import Advance, Fault
 from tests.emulator.elevenlabs import speaker_turns
 
+from .checks import members
 from .portal import Api, Dashboard
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +43,7 @@ pytestmark = pytest.mark.e2e
 #: Recordings sent at once from each side (dashboard, API) in the concurrency tests.
 EACH_SIDE = 4
 STEPS = {"submit_job", "poll_job", "import_job"}
+MEMBER_PUT = "PUT /v1/conversations/*/members/*"
 
 
 def _url(name: str) -> str:
@@ -296,3 +307,37 @@ def test_an_import_cut_short_by_a_killed_cluster_is_finished_by_the_others(e2e):
         f"task(s); {len(jobs)} jobs done by {[c.name for c in others]}, {len(submits)} submits, "
         f"0 messages twice; {time.monotonic() - started:.1f} s"
     )
+
+
+def test_a_rename_pushed_while_an_older_push_is_still_on_its_way_reaches_the_vendor_last(e2e):
+    """A speaker is renamed twice in a row: the two pushes run side by side in two workers
+    and the first one's request reaches Symbl last. Symbl ends with the last name, and the
+    member is synced with it."""
+    symbl = e2e.emulator.symbl
+    symbl.advance = Advance.every(0.15)
+    account = e2e.account("symbl")
+    job = e2e.wait_job(services.job_create(account=account, source_url=_url("retro")))
+    vendor = symbl.conversation(job.vendor_conversation_id)
+    laura = sorted(members(job.conversation).values(), key=lambda m: m.position)[0]
+
+    slow = e2e.emulator.inject("symbl", MEMBER_PUT, Fault.gate())
+    speakers.member_rename(member=laura, name="Laura")
+    assert slow.arrived.wait(20), e2e.diagnostics()
+    speakers.member_rename(member=laura, name="Laura Moreau")
+    e2e.wait_until(
+        lambda: [r.status for r in e2e.emulator.requests("symbl", MEMBER_PUT)][1:] == [200],
+        what="the second push answered while the first is held",
+    )
+    slow.release()  # the first push's "Laura" reaches Symbl now, after "Laura Moreau"
+    e2e.wait_until(
+        lambda: (
+            Member.objects.get(pk=laura.pk).sync_state == SyncState.SYNCED
+            and vendor.members[laura.vendor_label].name == "Laura Moreau"
+        ),
+        what="Symbl holding the last name",
+    )
+    assert e2e.drain()
+    puts = e2e.emulator.requests("symbl", MEMBER_PUT)
+    assert puts[-1].json()["name"] == "Laura Moreau"
+    assert vendor.members[laura.vendor_label].name == "Laura Moreau"
+    assert Member.objects.get(pk=laura.pk).sync_state == SyncState.SYNCED
