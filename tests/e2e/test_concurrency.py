@@ -3,7 +3,8 @@ production stack, one cluster on SQLite; see ``conftest.py``): recordings sent a
 moment from the dashboard's forms and from the REST API, duplicate deliveries of their tasks,
 appends racing into one conversation, and a cluster killed in the middle of an import. Each
 job is submitted to the vendor once, imported once, and holds the vendor's result exactly:
-no message twice, no recording over another."""
+no message twice, no recording over another. Last, two pushes of one renamed speaker side
+by side: the vendor ends with the last name."""
 
 from __future__ import annotations
 
