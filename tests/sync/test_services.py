@@ -372,6 +372,66 @@ def test_an_edit_made_during_a_push_stays_pending(imported, mocked, tasks):
     assert Member.objects.get(pk=ravi.pk).sync_state == SyncState.PENDING
 
 
+def _overtaken_by(name: str, ravi: Member, answer, sent: list[str]):
+    """A Symbl member PUT callback: while the first PUT is on its way the member is renamed
+    to ``name`` and that newer push is answered first (synced); the first then gets
+    ``answer``, the later ones 200."""
+
+    def callback(request):
+        sent.append(json.loads(request.body)["name"])
+        if len(sent) > 1:
+            return (200, {}, '{"message": "ok"}')
+        Member.objects.filter(pk=ravi.pk).update(name=name, sync_state=SyncState.SYNCED)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return callback
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [(200, {}, '{"message": "ok"}'), requests.ReadTimeout("read timed out")],
+    ids=["answered", "timed-out"],
+)
+def test_a_push_overtaken_by_a_newer_one_is_followed_by_the_current_name(
+    imported, mocked, tasks, answer
+):
+    """Two pushes of one member run side by side and the older one reaches Symbl last (or
+    times out, and may still arrive): the member goes back to pending and its current name
+    is pushed once more, so Symbl ends with it."""
+    ravi = Member.objects.get(conversation=imported.conversation, vendor_label=SPK1)
+    speakers.member_rename(member=ravi, name="Ravi Kumar")
+    tasks.take()
+    sent: list[str] = []
+    callback = _overtaken_by("Ravi K.", ravi, answer, sent)
+    mocked.add_callback("PUT", f"{CONV_URL}/members/{SPK1}", callback=callback)
+    services.member_push(member_id=ravi.pk)
+    assert Member.objects.get(pk=ravi.pk).sync_state == SyncState.PENDING
+    assert tasks.calls == [("push_member", (ravi.pk,))]
+    tasks.run_all()
+    assert sent == ["Ravi Kumar", "Ravi K."]
+    assert Member.objects.get(pk=ravi.pk).sync_state == SyncState.SYNCED
+
+
+def test_a_push_that_delivers_the_current_name_syncs_a_member_an_older_push_failed(
+    imported, mocked, tasks
+):
+    ravi = Member.objects.get(conversation=imported.conversation, vendor_label=SPK1)
+    speakers.member_rename(member=ravi, name="Ravi Kumar")
+    tasks.take()
+
+    def older_push_failed(request):
+        Member.objects.filter(pk=ravi.pk).update(sync_state=SyncState.FAILED, sync_error="x")
+        return (200, {}, '{"message": "ok"}')
+
+    mocked.add_callback("PUT", f"{CONV_URL}/members/{SPK1}", callback=older_push_failed)
+    services.member_push(member_id=ravi.pk)
+    ravi.refresh_from_db()
+    assert (ravi.sync_state, ravi.sync_error) == (SyncState.SYNCED, "")
+    assert tasks.calls == []
+
+
 def test_file_conversations_are_never_pushed(workspace, tasks):
     conv = factories.conversation(workspace, members=2, messages=4)
     speakers.member_rename(member=conv.members.first(), name="Someone")

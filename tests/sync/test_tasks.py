@@ -105,6 +105,16 @@ def test_sweeper_enqueues_the_next_step_of_each_due_job(account, tasks):
     )
 
 
+def test_jobs_without_a_next_check_are_swept_first_on_every_database(account, tasks):
+    """An unset ``next_check_at`` means due now: such a job comes before the oldest due check
+    (PostgreSQL sorts NULL after every date unless told otherwise; SQLite before)."""
+    now = timezone.now()
+    late, unset = new_job(account), new_job(account)
+    Job.objects.filter(pk=late.pk).update(next_check_at=now - timedelta(minutes=5))
+    Job.objects.filter(pk=unset.pk).update(next_check_at=None)
+    assert list(services.jobs_due(now=now)) == [unset, late]
+
+
 def test_file_import_jobs_are_never_swept(workspace, tasks):
     from tests import factories
 

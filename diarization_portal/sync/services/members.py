@@ -40,11 +40,17 @@ def member_push(*, member_id: int) -> Member:
     ``failed`` with the vendor's reason in ``sync_error``. Only the member's sync fields
     change; ``synced`` is set only if the member was not edited again meanwhile.
 
-    Not a transaction, on purpose (no lock is held while the vendor is called): its only
-    write is one conditional UPDATE after the call, atomic on its own."""
+    Two pushes of one member may run side by side (an edit each, in two workers), and the
+    older one may reach the vendor last. So a push that finds the member edited since it
+    read it (answered or failed: a request that timed out may still have arrived) marks it
+    ``pending`` again and pushes its current values once more, after commit.
+
+    Not a transaction, on purpose (no lock is held while the vendor is called): each of its
+    writes after the call is one conditional UPDATE or one small atomic step."""
     member = Member.objects.get(pk=member_id)
     if member.sync_state in (SyncState.LOCAL, SyncState.SYNCED):
         return member
+    sent = {"name": member.name, "email": member.email, "merged_into_id": member.merged_into_id}
     job = (
         Job.objects.filter(conversation_id=member.conversation_id, account__isnull=False)
         .select_related("account", "conversation")
@@ -58,18 +64,35 @@ def member_push(*, member_id: int) -> Member:
             )
         vendors.push(member, job, client_for(job.account))
     except (ProviderError, ValueError, TypeError) as err:
-        Member.objects.filter(pk=member.pk, sync_state=SyncState.PENDING).update(
-            sync_state=SyncState.FAILED, sync_error=str(_as_error(err))[:2000]
-        )
+        if not _push_again_if_edited(member.pk, sent):
+            Member.objects.filter(pk=member.pk, sync_state=SyncState.PENDING).update(
+                sync_state=SyncState.FAILED, sync_error=str(_as_error(err))[:2000]
+            )
         return Member.objects.get(pk=member.pk)
-    Member.objects.filter(
-        pk=member.pk,
-        sync_state=SyncState.PENDING,
-        name=member.name,
-        email=member.email,
-        merged_into_id=member.merged_into_id,
+    # The vendor holds the member's current values: synced, even if an older push of the
+    # same member failed meanwhile.
+    synced = Member.objects.filter(
+        pk=member.pk, sync_state__in=[SyncState.PENDING, SyncState.FAILED], **sent
     ).update(sync_state=SyncState.SYNCED, sync_error="")
+    if not synced:
+        _push_again_if_edited(member.pk, sent)
     return Member.objects.get(pk=member.pk)
+
+
+@transaction.atomic
+def _push_again_if_edited(member_id: int, sent: dict) -> bool:
+    """When the member no longer has the ``sent`` values (it was edited while they were on
+    their way), mark it ``pending`` and enqueue its push after commit: the push of the newer
+    edit may have reached the vendor before this older one. Returns True when it did."""
+    edited = (
+        Member.objects.filter(pk=member_id)
+        .exclude(sync_state=SyncState.LOCAL)
+        .exclude(**sent)
+        .update(sync_state=SyncState.PENDING, sync_error="")
+    )
+    if edited:
+        enqueue("push_member", member_id)
+    return bool(edited)
 
 
 @transaction.atomic

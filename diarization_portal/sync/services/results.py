@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from diarization_portal.conversations.models import (
@@ -115,13 +115,13 @@ def _store(job_id: int, transcript: Transcript) -> Job:
 
 
 def jobs_due(*, now=None) -> QuerySet[Job]:
-    """Vendor jobs the sweeper should look at: unfinished, with ``next_check_at`` passed (or
-    unset), oldest first, at most ``SWEEP_BATCH``."""
+    """Vendor jobs the sweeper should look at: unfinished, with ``next_check_at`` unset (due
+    now: these first, on every database) or passed (oldest first), at most ``SWEEP_BATCH``."""
     now = now or timezone.now()
     return (
         Job.objects.filter(kind__in=[JobKind.PROCESS, JobKind.APPEND], state__in=ACTIVE)
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
-        .order_by("next_check_at", "pk")[:SWEEP_BATCH]
+        .order_by(F("next_check_at").asc(nulls_first=True), "pk")[:SWEEP_BATCH]
     )
 
 
