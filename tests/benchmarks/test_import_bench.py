@@ -228,7 +228,7 @@ def test_import_20k_utterances(bench_db, files, fmt):
 def test_import_20k_peak_memory(bench_db, files, fmt):
     """Peak of Python allocations (tracemalloc) during one ``file_import`` from bytes.
 
-    SQLite's own page cache is allocated outside Python and is not counted.
+    The database's own memory (SQLite's page cache, the PostgreSQL server) is not counted.
     """
     path = files[fmt]
     data = path.read_bytes()
