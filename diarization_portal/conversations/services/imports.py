@@ -125,21 +125,42 @@ _MESSAGE_COLUMNS = (
 )
 
 
-def _insert_messages(rows: list[tuple]) -> None:
-    """INSERT message rows (tuples in the order of ``_MESSAGE_COLUMNS``) with ``executemany``.
+def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT ``rows`` (tuples of ``model`` field values in the order of ``fields``; ``None``
+    is NULL) into ``model``'s table on Django's connection, inside the caller's transaction.
 
-    Building 20,000 model instances for ``bulk_create`` costs seconds of Python; plain tuples
-    through the DB-API take a fraction of that, on SQLite and PostgreSQL alike.
+    PostgreSQL: one ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy()``, text format; psycopg
+    escapes tabs, newlines and backslashes). SQLite: one ``executemany`` per :data:`BATCH`
+    rows. Errors are Django's (``django.db.DataError``, ``IntegrityError``…) on both.
     """
     if not rows:
         return
-    meta, quote = Message._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _MESSAGE_COLUMNS)
-    marks = ", ".join(["%s"] * len(_MESSAGE_COLUMNS))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    meta, quote = model._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Django wraps execute() errors, not the attributes it passes through to psycopg.
+            statement = f"COPY {table} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
         for i in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[i : i + BATCH])
+
+
+def _insert_messages(rows: list[tuple]) -> None:
+    """INSERT message rows (tuples in the order of ``_MESSAGE_COLUMNS``): ``COPY`` on
+    PostgreSQL, ``executemany`` on SQLite (:func:`_insert_rows`).
+
+    Building 20,000 model instances for ``bulk_create`` costs seconds of Python; plain tuples
+    through the DB-API take a fraction of that, and ``COPY`` a fraction of ``executemany``
+    on PostgreSQL (one statement instead of one INSERT per row).
+    """
+    _insert_rows(Message, _MESSAGE_COLUMNS, rows)
 
 
 def _member_for(label: str | None, channel: int, by_label: dict, where: str) -> Member | None:
@@ -279,14 +300,8 @@ def transcript_import(
         links.append((len(new_insights) - 1, [message_pk[m] for m in item.message_ids]))
     Insight.objects.bulk_create(new_insights, batch_size=BATCH)
     through = Insight.messages.through
-    through.objects.bulk_create(
-        [
-            through(insight_id=new_insights[i].pk, message_id=mid)
-            for i, mids in links
-            for mid in dict.fromkeys(mids)
-        ],
-        batch_size=BATCH,
-    )
+    link_rows = [(new_insights[i].pk, mid) for i, mids in links for mid in dict.fromkeys(mids)]
+    _insert_rows(through, ("insight", "message"), link_rows)
     return ImportResult(
         conversation=conversation,
         job=job,
