@@ -7,6 +7,8 @@ the suite on both) and expects the same rows from both; only the statements diff
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +22,8 @@ from diarization_portal.conversations.models import (
 )
 from diarization_portal.conversations.services import imports
 from diarization_portal.conversations.services.imports import (
+    ImportRejected,
+    file_import,
     transcript_import,
 )
 from providers.types import InsightData, Speaker, Transcript, Utterance
@@ -156,6 +160,62 @@ def test_none_is_null_and_a_null_in_a_required_column_is_djangos_integrity_error
         imports._insert_messages([bad])
     stored = Message.objects.filter(conversation=conv).values_list("external_id", flat=True)
     assert list(stored) == ["no-job"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"text": "nul\x00inside"}, "utterance 0: text"),
+        ({"speaker_name": "Ana\x00"}, "speaker 0: name"),
+        ({"external_id": "id\x00"}, "utterance 0: external_id"),
+        ({"phrases": [{"text": "a\x00b"}]}, "insight 0: phrases"),
+    ],
+)
+def test_a_nul_character_is_refused_naming_where_and_nothing_is_written(change, where):
+    """PostgreSQL text and jsonb cannot hold U+0000; both backends refuse it the same way."""
+    ws = factories.workspace()
+    speakers = [Speaker(label="spk0", name=change.get("speaker_name"))]
+    utterance = Utterance(
+        speaker_label="spk0",
+        start=0.0,
+        end=1.0,
+        text=change.get("text", "fine"),
+        external_id=change.get("external_id", "m0"),
+    )
+    insight = InsightData(
+        type="question", text="?", from_label="spk0", phrases=change.get("phrases", [])
+    )
+    transcript = Transcript(
+        source="symbl", speakers=speakers, utterances=[utterance], insights=[insight]
+    )
+    with pytest.raises(ImportRejected) as caught:
+        _import(ws, transcript)
+    assert str(caught.value) == (
+        f"{where} contains a NUL character (U+0000), which cannot be stored"
+    )
+    assert not Conversation.objects.filter(workspace=ws).exists()
+
+
+@pytest.mark.django_db
+def test_a_symbl_file_with_an_escaped_nul_is_refused_not_a_server_error():
+    ws = factories.workspace()
+    bundle = {
+        "messages": [
+            {
+                "id": "m1",
+                "text": "before\u0000after",
+                "from": {"id": "u1", "name": "Ana"},
+                "startTime": "2024-05-06T09:00:00Z",
+                "endTime": "2024-05-06T09:00:02Z",
+            }
+        ]
+    }
+    data = json.dumps(bundle).encode()
+    assert b"\\u0000" in data
+    with pytest.raises(ImportRejected, match=r"utterance 0: text contains a NUL character"):
+        file_import(workspace=ws, data=data, source_name="nul.json")
+    assert not Conversation.objects.filter(workspace=ws).exists()
 
 
 # -- a failure after the COPY ------------------------------------------------------------------

@@ -163,6 +163,41 @@ def _insert_messages(rows: list[tuple]) -> None:
     _insert_rows(Message, _MESSAGE_COLUMNS, rows)
 
 
+def _holds_nul(value) -> bool:
+    """Whether ``value`` (a string, or JSON made of dicts, lists and scalars) holds U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(transcript: Transcript) -> None:
+    """Raise :class:`ImportRejected` naming the first field that holds a NUL character.
+
+    PostgreSQL's ``text`` and ``jsonb`` cannot store U+0000 (``COPY`` and ``INSERT`` alike
+    fail, which was a server error); it is refused on SQLite too, so that an import writes
+    the same rows, or nothing, on both backends. The parsers accept it (``"\\u0000"`` in
+    JSON, a raw byte in a line format), so the check is here, before anything is written.
+    """
+    insight_fields = ("text", "external_id", "from_label", "assignee_label", "message_ids")
+    groups = (
+        ("speaker", transcript.speakers, ("label", "name", "email")),
+        ("utterance", transcript.utterances, ("text", "external_id", "speaker_label")),
+        ("insight", transcript.insights, (*insight_fields, "phrases", "entities", "due_by")),
+    )
+    for kind, items, names in groups:
+        for index, item in enumerate(items):
+            for name in names:
+                if _holds_nul(getattr(item, name)):
+                    raise ImportRejected(
+                        f"{kind} {index}: {name} contains a NUL character (U+0000), "
+                        "which cannot be stored"
+                    )
+
+
 def _member_for(label: str | None, channel: int, by_label: dict, where: str) -> Member | None:
     if label is None:
         return None
@@ -192,10 +227,12 @@ def transcript_import(
     labels, the members. ``job`` (vendor sync, needs ``into``): the job whose result this is;
     its ``time_offset`` (seconds) applies and messages point at it, instead of an import job
     found or created by ``sha256``. Raises :class:`ImportRejected` (nothing is written) when
-    an utterance or insight names an unknown speaker or message.
+    an utterance or insight names an unknown speaker or message, or when a text, label, id
+    or JSON value holds a NUL character (:func:`_refuse_nul`).
     """
     if job is not None and (into is None or job.conversation_id != into.pk):
         raise ImportRejected("a job's result can only go into the job's own conversation")
+    _refuse_nul(transcript)
     if into is not None:
         conversation = Conversation.objects.select_for_update().get(pk=into.pk)
         if conversation.workspace_id != workspace.pk:
