@@ -272,3 +272,61 @@ def test_a_failure_after_appending_leaves_the_conversation_as_it_was(monkeypatch
         _import(ws, awkward_transcript(insights=False), into=conv)
     assert _counts() == before
     assert sorted(Message.objects.filter(conversation=conv).values_list()) == rows_before
+
+
+# -- ANALYZE after a large import -------------------------------------------------------------
+
+
+def _analyzed(monkeypatch, ws, *, utterances: int, threshold: int, links: int) -> list[str]:
+    """Import ``utterances`` utterances (and one insight linked to ``links`` of them) with
+    ``ANALYZE_ROWS`` set to ``threshold``; return the ANALYZE statements run after commit."""
+    transcript = Transcript(
+        source="symbl",
+        speakers=[Speaker(label="spk0")],
+        utterances=[
+            Utterance(speaker_label="spk0", start=i, end=i + 1, external_id=f"m{i}")
+            for i in range(utterances)
+        ],
+        insights=[
+            InsightData(type="question", text="?", message_ids=tuple(f"m{i}" for i in range(links)))
+        ],
+        global_speaker_ids=True,
+    )
+    monkeypatch.setattr(imports, "ANALYZE_ROWS", threshold)
+    with CaptureQueriesContext(connection) as queries:
+        _import(ws, transcript)
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_of_at_least_analyze_rows_analyzes_the_tables_it_filled(monkeypatch):
+    assert imports.ANALYZE_ROWS == 10_000  # lowered below to keep the test small
+    messages = f'"{Message._meta.db_table}"'
+    links = f'"{Insight.messages.through._meta.db_table}"'
+    ws = factories.workspace()
+    below = _analyzed(monkeypatch, ws, utterances=29, threshold=30, links=29)
+    at = _analyzed(monkeypatch, ws, utterances=30, threshold=30, links=29)
+    both = _analyzed(monkeypatch, ws, utterances=30, threshold=30, links=30)
+    if connection.vendor == POSTGRESQL:
+        assert (below, at, both) == ([], [f"ANALYZE {messages}"], [f"ANALYZE {messages}, {links}"])
+    else:  # SQLite keeps no per-value statistics for a new conversation to make stale
+        assert (below, at, both) == ([], [], [])
+
+
+@pytest.mark.django_db
+def test_analyze_waits_for_the_outermost_commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Inside a caller's transaction (a vendor result is stored in one), nothing is analyzed
+    until that transaction commits: the statistics then sample rows every session sees."""
+    monkeypatch.setattr(imports, "ANALYZE_ROWS", 5)
+    ws = factories.workspace()
+    transcript = Transcript(
+        source="rttm",
+        speakers=[Speaker(label="spk0")],
+        utterances=[Utterance(speaker_label="spk0", start=i, end=i + 1) for i in range(5)],
+    )
+    with CaptureQueriesContext(connection) as queries:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            _import(ws, transcript)
+        during = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert during == []
+    assert len(callbacks) == (1 if connection.vendor == POSTGRESQL else 0)
