@@ -7,9 +7,9 @@ is PostgreSQL (:mod:`tests.settings`). ``django_db_setup`` is overridden for bot
   of the real engine (page cache misses, WAL writes, commits), so here it is a FILE in a
   temporary folder, created with the project's own connection options
   (``PRAGMA journal_mode=WAL; synchronous=NORMAL``, ``BEGIN IMMEDIATE`` transactions), and
-  deleted at the end of the session;
+  deleted at the end of the run;
 * **PostgreSQL**: the run's own database ``test_portal_<run id>`` (:mod:`tests.settings`),
-  created and migrated at the start of the session and dropped at its end, so that runs in
+  created and migrated at the start of the run and dropped at its end, so that runs in
   parallel never see each other's rows.
 
 The first line printed names the database and its durability settings, the second one the
@@ -66,7 +66,7 @@ def _describe_postgresql(conn) -> str:
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment, django_db_blocker, tmp_path_factory) -> Iterator[str]:
     """Create the benchmarks' own test database (a SQLite file, or the run's PostgreSQL
-    database), migrated, and drop it at the end of the session."""
+    database), migrated, and drop it at the end of the run."""
     from django.conf import settings
     from django.db import connections
     from django.test.utils import setup_databases, teardown_databases

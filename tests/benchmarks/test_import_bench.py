@@ -362,5 +362,5 @@ def test_import_20k_peak_memory(bench_db, files, fmt):
         f"BENCH import_{fmt}_20k_peak_mb peak={peak_mb:.1f} retained={current / 2**20:.1f} "
         f"file={len(data) / 2**20:.1f}"
     )
-    # No target in the issue; a loose guard against a regression that copies rows many times.
+    # No target set; a loose guard against a regression that copies rows many times.
     assert peak_mb < 256

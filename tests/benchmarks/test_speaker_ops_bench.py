@@ -33,8 +33,8 @@ SMALL_MESSAGES = 100
 RENAMES = 20
 WARMUP = 3
 MERGE_ROUNDS = 3
-MERGE_TARGET_S = 1.0  # the issue's target for a merge of 50,000 references
-# The issue sets no target for undoing a merge; this only guards against a large regression.
+MERGE_TARGET_S = 1.0  # the target for a merge of 50,000 references
+# No target is set for undoing a merge; this only guards against a large regression.
 UNDO_GUARD_S = 3.0
 
 

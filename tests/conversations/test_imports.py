@@ -316,7 +316,7 @@ def test_an_import_of_at_least_analyze_rows_analyzes_the_tables_it_filled(monkey
 @pytest.mark.django_db
 def test_analyze_waits_for_the_outermost_commit(monkeypatch, django_capture_on_commit_callbacks):
     """Inside a caller's transaction (a vendor result is stored in one), nothing is analyzed
-    until that transaction commits: the statistics then sample rows every session sees."""
+    until that transaction commits: the statistics then sample rows every connection sees."""
     monkeypatch.setattr(imports, "ANALYZE_ROWS", 5)
     ws = factories.workspace()
     transcript = Transcript(

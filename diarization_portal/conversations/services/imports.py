@@ -212,7 +212,7 @@ def _analyze_after_commit(counts: dict[type, int]) -> None:
     transaction (PostgreSQL allows it and samples the transaction's own rows), but it would
     hold its table lock until that transaction ends, making concurrent large imports wait
     for each other, and lengthen a transaction that holds the conversation's row lock; after
-    the commit it samples rows every session sees. ``robust``: the import has committed, so
+    the commit it samples rows every connection sees. ``robust``: the import has committed, so
     a failed ANALYZE is logged, never raised to the caller. SQLite keeps no per-value
     statistics that a new conversation makes stale; nothing is run there.
     """
