@@ -146,6 +146,48 @@ def test_awkward_text_ids_and_times_round_trip_exactly():
 
 
 @pytest.mark.django_db
+def test_insights_link_messages_read_back_in_batches_new_and_already_stored():
+    """The new messages' keys are read back only for the ids the insights link to, in batches
+    of ``BATCH``; an appended file's insights may also link messages stored before."""
+    ws = factories.workspace()
+    count = imports.BATCH + 5
+    speakers = [Speaker(label="spk0")]
+    first = Transcript(
+        source="symbl",
+        speakers=speakers,
+        utterances=[
+            Utterance(speaker_label="spk0", start=i, end=i + 1, external_id=f"m{i}")
+            for i in range(count)
+        ],
+        insights=[
+            InsightData(
+                type="follow_up",
+                text="all",
+                external_id="all",
+                message_ids=tuple(f"m{i}" for i in range(count)),
+            )
+        ],
+        global_speaker_ids=True,
+    )
+    conv = _import(ws, first).conversation
+    assert Insight.objects.get(conversation=conv).messages.count() == count
+    second = Transcript(
+        source="symbl",
+        speakers=speakers,
+        utterances=[Utterance(speaker_label="spk0", start=0, end=1, external_id="new")],
+        insights=[
+            InsightData(type="question", text="?", external_id="q", message_ids=("m0", "new"))
+        ],
+        global_speaker_ids=True,
+    )
+    transcript_import(
+        workspace=ws, transcript=second, source_name="more.json", sha256="cd" * 32, into=conv
+    )
+    linked = Insight.objects.get(conversation=conv, external_id="q").messages
+    assert sorted(linked.values_list("external_id", flat=True)) == ["m0", "new"]
+
+
+@pytest.mark.django_db
 def test_none_is_null_and_a_null_in_a_required_column_is_djangos_integrity_error():
     ws = factories.workspace()
     conv = factories.conversation(ws, members=1, messages=0)

@@ -229,6 +229,18 @@ def _analyze(tables: list[str]) -> None:
         cursor.execute(f"ANALYZE {', '.join(quote(table) for table in tables)}")
 
 
+def _message_pks(conversation: Conversation, external_ids: set[str]) -> dict[str, int]:
+    """``{external_id: pk}`` of the messages of ``conversation`` among ``external_ids`` (ids
+    that match no message are left out), read :data:`BATCH` ids at a time."""
+    ids = sorted(external_ids)
+    found: dict[str, int] = {}
+    messages = Message.objects.filter(conversation=conversation)
+    for i in range(0, len(ids), BATCH):
+        chunk = messages.filter(external_id__in=ids[i : i + BATCH])
+        found.update(chunk.values_list("external_id", "pk"))
+    return found
+
+
 def _member_for(label: str | None, channel: int, by_label: dict, where: str) -> Member | None:
     if label is None:
         return None
@@ -327,11 +339,11 @@ def transcript_import(
             )
         )
     _insert_messages(rows)
-    message_pk = (
-        dict(Message.objects.filter(conversation=conversation).values_list("external_id", "pk"))
-        if rows
-        else existing
-    )
+    if rows:  # the new rows' keys: only those the insights link to are read back
+        linked = {mid for item in transcript.insights for mid in item.message_ids}
+        message_pk = _message_pks(conversation, linked)
+    else:
+        message_pk = existing
 
     existing_insights = set(
         Insight.objects.filter(conversation=conversation).values_list("external_id", flat=True)
