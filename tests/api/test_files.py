@@ -176,6 +176,20 @@ def test_append_with_a_bad_file_writes_nothing(client, ws, auth):
     assert Message.objects.filter(conversation=conv).count() == 4
 
 
+def test_a_nul_character_in_a_file_is_a_400_naming_the_utterance(client, ws, auth):
+    """PostgreSQL cannot store U+0000; the import refuses it (on every backend) before
+    writing anything, instead of failing in the database with a server error."""
+    data = b"1\n00:00:01,000 --> 00:00:02,000\nAna: before\x00after\n"
+    response = import_file(client, auth, file=upload("nul.srt", data), format="srt")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["type"] == "parse_error"
+    assert body["message"] == (
+        "nul.srt: utterance 0: text contains a NUL character (U+0000), which cannot be stored"
+    )
+    assert not Conversation.objects.filter(workspace=ws).exists()
+
+
 # -- export -----------------------------------------------------------------------------------
 
 

@@ -10,8 +10,21 @@ import timeit
 FIGURES: list[str] = []
 
 
+def backend() -> str:
+    """The database backend the figures are measured on: ``sqlite`` or ``postgresql``
+    (Django's ``connection.vendor``, chosen by ``DATABASE_URL``)."""
+    from django.db import connection
+
+    return connection.vendor
+
+
 def report(line: str) -> None:
-    """Print one ``BENCH ...`` figure now (visible with ``-s``) and again in the summary."""
+    """Print one figure now (visible with ``-s``) and again in the summary.
+
+    ``line`` starts with ``BENCH ``; the backend is inserted after it, so that every line
+    reads ``BENCH <backend> <figure> ...`` (``BENCH postgresql rename_100k_ms median=...``).
+    """
+    line = line.replace("BENCH ", f"BENCH {backend()} ", 1)
     print(f"\n{line}", flush=True)
     FIGURES.append(line)
 

@@ -33,7 +33,7 @@ BIG_INSIGHTS = 5_000
 SMALL_MESSAGES = 10_000
 SMALL_INSIGHTS = 500
 ROUNDS = 3
-# No target in the issue; loose guards against a regression (a whole-file list, N+1 queries).
+# No target set; loose guards against a regression (a whole-file list, N+1 queries).
 TIME_GUARD_S = 30.0
 PEAK_GUARD_MB = 64.0
 

@@ -33,8 +33,8 @@ SMALL_MESSAGES = 100
 RENAMES = 20
 WARMUP = 3
 MERGE_ROUNDS = 3
-MERGE_TARGET_S = 1.0  # the issue's target for a merge of 50,000 references
-# The issue sets no target for undoing a merge; this only guards against a large regression.
+MERGE_TARGET_S = 1.0  # the target for a merge of 50,000 references
+# No target is set for undoing a merge; this only guards against a large regression.
 UNDO_GUARD_S = 3.0
 
 
@@ -42,7 +42,7 @@ UNDO_GUARD_S = 3.0
 def conversations(django_db_setup, django_db_blocker):
     """A 100,000-message / 5,000-insight conversation with two speakers (so one of them holds
     about 50,000 messages plus its insight ``from``/``assignee`` references) and a
-    100-message one, built once for the module and committed to the on-disk database."""
+    100-message one, built once for the module and committed to the benchmark database."""
     with django_db_blocker.unblock():
         ws = factories.workspace()
         started = time.perf_counter()
