@@ -201,12 +201,20 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO").upper()
+# One handler, on the root logger. Django's own "django" logger has a console handler too
+# (active while DEBUG is on) and propagates to the root: it keeps no handler of its own here,
+# so a request warning ("Not Found: /x") is written once. "django.server" (runserver's request
+# lines) keeps its own handler and does not propagate.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:
