@@ -36,7 +36,7 @@ from django.conf import settings as s
 print(json.dumps({name: getattr(s, name) for name in (
     "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
-    "SECURE_PROXY_SSL_HEADER")} | {"queue": s.Q_CLUSTER["name"]}))
+    "SECURE_PROXY_SSL_HEADER", "CSRF_FAILURE_VIEW")} | {"queue": s.Q_CLUSTER["name"]}))
 """
 
 
@@ -56,6 +56,7 @@ def test_https_is_the_default_when_debug_is_off(tmp_path):
         "SESSION_COOKIE_SECURE": True,
         "CSRF_COOKIE_SECURE": True,
         "SECURE_PROXY_SSL_HEADER": None,
+        "CSRF_FAILURE_VIEW": "diarization_portal.errors.csrf_failure",
         "queue": "diarization-portal",
     }
 
