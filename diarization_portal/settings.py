@@ -2,7 +2,8 @@
 
 Development defaults need no other process: a SQLite file under ``var/`` and the django-q2 ORM
 broker. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` (django-q2 Redis broker),
-``SECRET_KEY``, ``DEBUG=False`` and ``ALLOWED_HOSTS``.
+``SECRET_KEY``, ``DEBUG=False`` and ``ALLOWED_HOSTS``; with ``DEBUG`` off, HTTPS is the default
+(redirect, secure cookies, HSTS). Every variable is listed in the README's configuration table.
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ def envint(name: str, default: int) -> int:
 def envlist(name: str, default: str) -> list[str]:
     """Read a comma-separated list, ignoring blanks."""
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
+
+
+def envheader(name: str) -> tuple[str, str] | None:
+    """Read the proxy's HTTPS header for ``SECURE_PROXY_SSL_HEADER``: ``HTTP_X_FORWARDED_PROTO``
+    (meaning ``https``) or ``HTTP_X_FORWARDED_SSL,on`` (header, value); blank is none."""
+    raw = os.getenv(name, "").strip()
+    if not raw:
+        return None
+    header, _, value = (part.strip() for part in raw.partition(","))
+    if not header.startswith("HTTP_"):
+        raise ImproperlyConfigured(
+            f"{name} names a request header as Django sees it, e.g. HTTP_X_FORWARDED_PROTO; "
+            f"got {raw!r}"
+        )
+    return header, value or "https"
 
 
 DEBUG = envbool("DEBUG", "True")
@@ -115,6 +131,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# A form sent back without a valid CSRF token: a 403 page in the portal's layout.
+CSRF_FAILURE_VIEW = "diarization_portal.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -179,7 +197,8 @@ SPECTACULAR_SETTINGS = {
 
 REDIS_URL = os.getenv("REDIS_URL", "")
 Q_CLUSTER = {
-    "name": "diarization-portal",
+    # The queue's name: portals that share one Redis server need different names.
+    "name": os.getenv("Q_CLUSTER_NAME", "diarization-portal"),
     "workers": envint("Q_WORKERS", 2),
     "timeout": envint("Q_TIMEOUT", 300),
     "retry": envint("Q_TIMEOUT", 300) + 60,
@@ -201,14 +220,29 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO").upper()
+# One handler, on the root logger. Django's own "django" logger has a console handler too
+# (active while DEBUG is on) and propagates to the root: it keeps no handler of its own here,
+# so a request warning ("Not Found: /x") is written once. "django.server" (runserver's request
+# lines) keeps its own handler and does not propagate.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "True")
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS. With DEBUG off the defaults are the safe ones: redirect to HTTPS, secure cookies and
+# one hour of HSTS (raise it, with subdomains and preload, once HTTPS is settled for good).
+# Behind a proxy that terminates TLS, SECURE_PROXY_SSL_HEADER names the header it sets.
+SECURE_PROXY_SSL_HEADER = envheader("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(not DEBUG))
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "False")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", str(not DEBUG))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
