@@ -29,6 +29,7 @@ from unittest import mock
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models.sql.compiler import SQLCompiler
 
 from tests.broker import queued
@@ -74,20 +75,32 @@ def changes(before: dict, after: dict) -> dict[str, dict[str, list]]:
 
 @contextmanager
 def fail_on_write(nth: int = 2) -> Iterator[list[str]]:
-    """Raise :class:`HalfWay` instead of running the ``nth`` write statement (INSERT, UPDATE
-    or DELETE) on the default connection. Savepoints, reads and the django-q2 ORM broker's
-    own rows (the queue, checked apart) are not counted. Yields the list of write statements
-    met, the refused one last."""
+    """Raise :class:`HalfWay` instead of running the ``nth`` write statement (INSERT, UPDATE,
+    DELETE or PostgreSQL's COPY FROM STDIN) on the default connection. Savepoints, reads and
+    the django-q2 ORM broker's own rows (the queue, checked apart) are not counted. Yields the
+    list of write statements met, the refused one last."""
     writes: list[str] = []
+
+    def count(sql: str) -> None:
+        writes.append(sql)
+        if len(writes) == nth:
+            raise HalfWay(f"write {nth} refused: {sql[:300]}")
 
     def refuse(execute, sql, params, many, context):
         if _WRITE.match(sql) and _BROKER not in sql:
-            writes.append(sql)
-            if len(writes) == nth:
-                raise HalfWay(f"write {nth} refused: {sql[:300]}")
+            count(sql)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(refuse):
+    def copy(cursor: CursorWrapper, statement, *args, **kwargs):
+        """psycopg's ``cursor.copy()`` (the imports' ``COPY … FROM STDIN`` on PostgreSQL),
+        which Django passes through without its execute wrappers."""
+        count(str(statement))
+        return cursor.cursor.copy(statement, *args, **kwargs)
+
+    with (
+        connection.execute_wrapper(refuse),
+        mock.patch.object(CursorWrapper, "copy", copy, create=True),
+    ):
         yield writes
 
 

@@ -42,8 +42,9 @@ def portal_settings(**env: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_the_default_needs_no_other_process():
-    assert portal_settings() == {
+@pytest.mark.parametrize("env", [{}, {"DATABASE_URL": "", "REDIS_URL": ""}])
+def test_the_default_needs_no_other_process(env):
+    assert portal_settings(**env) == {
         "engine": "django.db.backends.sqlite3",
         "broker": ["orm"],
         "cache": "django.core.cache.backends.locmem.LocMemCache",

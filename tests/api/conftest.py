@@ -19,12 +19,6 @@ ROLES = (Role.ADMIN, Role.EDITOR, Role.COMMENTER, Role.VIEWER)
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users are made by the dozen here; the default hasher takes about a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_throttle():
     """Throttle counters live in the cache; every test starts from zero."""
     cache.clear()

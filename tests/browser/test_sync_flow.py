@@ -28,7 +28,6 @@ MEDIA_URL = "https://media.example.org/weekly.mp3"
 def ws(settings, tmp_path):
     settings.PUBLIC_BASE_URL = "https://portal.example.org"
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return factories.workspace("Demo team")
 
 

@@ -21,11 +21,6 @@ from tests.conftest import SAMPLES
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def sample(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
 

@@ -93,11 +93,6 @@ def add_insight(conv, *, messages, from_member, assignee=None, n: int = 0) -> In
     return insight
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ws():
     return factories.workspace()

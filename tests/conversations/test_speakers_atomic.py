@@ -39,11 +39,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MEMBER_TABLE = Member._meta.db_table
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ws():
     return factories.workspace()

@@ -32,9 +32,7 @@ def ws() -> Workspace:
 
 @pytest.fixture
 def sync_settings(settings, tmp_path):
-    """Uploaded recordings go to a temporary MEDIA_ROOT; webhooks have a public address;
-    test users get a fast password hash."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Uploaded recordings go to a temporary MEDIA_ROOT; webhooks have a public address."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PUBLIC_BASE_URL = "https://portal.example.org"
     return settings

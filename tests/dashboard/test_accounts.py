@@ -23,11 +23,6 @@ SECRETS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin(ws, client):
     user = factories.user(ws, Role.ADMIN)

@@ -16,11 +16,6 @@ from tests.dashboard.test_views import HTMX, count_queries, detail_url
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ws():
     return factories.workspace("Demo")

@@ -52,7 +52,6 @@ SEPARATION = {
 
 @pytest.fixture(autouse=True)
 def _settings(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -97,11 +97,8 @@ def page(e2e, browser_page, request):
         _shot(browser_page, "failure", full_page=False)
 
 
-def test_an_editor_sends_a_recording_watches_it_import_and_renames_a_speaker_at_symbl(
-    e2e, page, settings
-):
+def test_an_editor_sends_a_recording_watches_it_import_and_renames_a_speaker_at_symbl(e2e, page):
     started = time.monotonic()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     symbl = e2e.emulator.symbl
     symbl.advance = Advance.by_hand()
     e2e.account("symbl", label="Symbl team")
