@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views, views_accounts, views_duplicates, views_exports, views_jobs, views_pvc
+from . import (
+    views,
+    views_accounts,
+    views_duplicates,
+    views_exports,
+    views_jobs,
+    views_privacy,
+    views_pvc,
+)
 
 app_name = "dashboard"
 urlpatterns = [
@@ -63,4 +71,9 @@ urlpatterns += [
         views_duplicates.duplicate_dismiss,
         name="duplicate_dismiss",
     ),
+]
+
+# Privacy and retention of a workspace (admins only).
+urlpatterns += [
+    path("w/<slug:slug>/privacy/", views_privacy.privacy_settings, name="privacy_settings"),
 ]
