@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from importlib import import_module
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -254,7 +256,11 @@ def test_the_command_reports_as_json_and_dry_run_keeps_everything():
 
 
 def test_the_hourly_schedule_runs_the_task():
-    schedule = Schedule.objects.get(func="diarization_portal.conversations.tasks.enforce_retention")
+    migration = import_module("diarization_portal.conversations.migrations.0005_retention_schedule")
+    migration.create_schedule(apps, None)
+    migration.create_schedule(apps, None)  # idempotent
+    schedule = Schedule.objects.get(name=migration.SCHEDULE_NAME)
+    assert schedule.func == "diarization_portal.conversations.tasks.enforce_retention"
     assert (schedule.schedule_type, schedule.repeats) == (Schedule.HOURLY, -1)
     ws = factories.workspace()
     aged(ws, 40)
