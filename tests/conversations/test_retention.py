@@ -270,3 +270,24 @@ def test_the_hourly_schedule_runs_the_task():
         "0 members; skipped 0"
     )
     assert enforce_retention() == "retention: nothing due"
+
+
+def test_staff_edit_the_policy_in_the_admin(admin_client):
+    ws = factories.workspace()
+    url = f"/admin/workspaces/workspace/{ws.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert "Privacy and retention" in page and 'name="zero_retention_mode"' in page
+    data = {
+        "name": ws.name,
+        "slug": ws.slug,
+        "record_voice": "on",
+        "retention_days": "30",
+        "delete_audio": "on",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    ws.refresh_from_db()
+    assert (ws.retention_days, ws.delete_audio) == (30, True)
+    assert ws.retention_policy_since is not None
+    assert admin_client.get("/admin/workspaces/retentionrun/").status_code == 200

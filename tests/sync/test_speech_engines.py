@@ -15,6 +15,8 @@ from diarization_portal.sync.services import engines
 from diarization_portal.sync.tasks import refresh_speech_engine, refresh_speech_engines
 from diarization_portal.workspaces.models import Workspace
 from providers.elevenlabs import SpeechEnginePrivacy
+from tests.atomicity import every_write_fails
+from tests.broker import queued
 from tests.emulator import Datasets, Fault, VendorEmulator
 
 from .conftest import SECRETS, make_account, recorded
@@ -173,3 +175,11 @@ def test_conflict_messages_say_which_side_is_shorter():
     assert "longer" in longer[0].message
     forever = engines.privacy_conflicts(SpeechEnginePrivacy(), ws)
     assert "keeps this engine's conversations for ever" in forever[0].message
+
+
+def test_linking_fails_half_way_without_a_trace_or_a_task(eleven):
+    link = every_write_fails(
+        lambda: engines.speech_engine_link(account=eleven, engine_id="seng_atomic")
+    )
+    assert SpeechEngineLink.objects.get().pk == link.pk
+    assert queued() == [("refresh_speech_engine", (link.pk,))]  # once the link committed
