@@ -18,7 +18,7 @@ import json as _json
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import requests
@@ -226,10 +226,186 @@ class ElevenLabsClient:
 
     # -- Speech Engine (2.3) ----------------------------------------------------------------
 
-    def get_speech_engine(self, speech_engine_id: str) -> dict[str, Any]:
-        """``GET /v1/speech-engine/{id}``: the engine settings as returned (a dict with
-        ``speech_engine_id``, ``name``, ``language``, ``call_limits``...). Raises ProviderError."""
-        return json(self._request("GET", f"/v1/speech-engine/{segment(speech_engine_id)}"))
+    def get_speech_engine(self, speech_engine_id: str) -> SpeechEngine:
+        """``GET /v1/speech-engine/{id}`` (ids start ``seng_`` or ``agent_``) as a
+        :class:`SpeechEngine`. Raises ProviderError: ``http_404`` for an unknown engine,
+        ``http_401`` for a bad key (terminal), ``malformed_body`` for a reply that is not an
+        engine (no ``speech_engine_id``)."""
+        body = json(self._request("GET", f"/v1/speech-engine/{segment(speech_engine_id)}"))
+        try:
+            return parse_speech_engine(body)
+        except ParseError as err:
+            raise _malformed(f"speech engine reply unreadable: {err}") from err
+
+
+#: Documented defaults of the Speech Engine schema (vendor-apis.md 2.3).
+ASR_PROVIDER_DEFAULT = "scribe_realtime"
+ASR_INPUT_FORMAT_DEFAULT = "pcm_16000"
+DAILY_LIMIT_DEFAULT = 100000
+
+
+@dataclass(frozen=True)
+class SpeechEngineAsr:
+    """``asr`` of a Speech Engine: ``provider`` (``elevenlabs`` | ``scribe_realtime``),
+    ``quality`` (``high``; ``None`` when not sent), ``user_input_audio_format``
+    (``pcm_8000`` … ``pcm_48000``, ``ulaw_8000``) and the boosted ``keywords``."""
+
+    provider: str = ASR_PROVIDER_DEFAULT
+    quality: str | None = None
+    user_input_audio_format: str = ASR_INPUT_FORMAT_DEFAULT
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpeechEnginePrivacy:
+    """``privacy`` of a Speech Engine, with the schema's defaults for missing keys:
+    ``record_voice`` (True), ``retention_days`` (-1 = no limit), ``delete_transcript_and_pii``,
+    ``delete_audio``, ``apply_to_existing_conversations``, ``zero_retention_mode`` (False)
+    and ``conversation_history_redaction`` (entity names such as ``name``,
+    ``email_address``, ``name.full_name``)."""
+
+    record_voice: bool = True
+    retention_days: int = -1
+    delete_transcript_and_pii: bool = False
+    delete_audio: bool = False
+    apply_to_existing_conversations: bool = False
+    zero_retention_mode: bool = False
+    conversation_history_redaction: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpeechEngineCallLimits:
+    """``call_limits``: ``agent_concurrency_limit`` (-1 = none; ``None`` when not sent),
+    ``daily_limit`` (default 100000) and ``bursting_enabled``."""
+
+    agent_concurrency_limit: int | None = None
+    daily_limit: int = DAILY_LIMIT_DEFAULT
+    bursting_enabled: bool = False
+
+
+@dataclass(frozen=True)
+class SpeechEngine:
+    """``GET /v1/speech-engine/{id}`` (vendor-apis.md 2.3): what the portal shows of an
+    engine. Times are Unix seconds (``None`` when not sent); ``role`` is the caller's
+    ``access_info.role`` (``admin`` | ``editor`` | ``commenter`` | ``viewer``) or ``None``.
+    :meth:`as_dict` / :meth:`from_dict` round-trip it through JSON."""
+
+    speech_engine_id: str
+    name: str = ""
+    language: str = ""
+    tags: tuple[str, ...] = ()
+    asr: SpeechEngineAsr = field(default_factory=SpeechEngineAsr)
+    privacy: SpeechEnginePrivacy = field(default_factory=SpeechEnginePrivacy)
+    call_limits: SpeechEngineCallLimits = field(default_factory=SpeechEngineCallLimits)
+    created_at_unix_secs: int | None = None
+    updated_at_unix_secs: int | None = None
+    role: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (tuples become lists); :meth:`from_dict` reads it back."""
+        return _json.loads(_json.dumps(asdict(self)))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SpeechEngine:
+        """The engine :meth:`as_dict` produced (raises ParseError like
+        :func:`parse_speech_engine`)."""
+        body = dict(data)
+        body["access_info"] = {"role": body.pop("role", None)}
+        body["metadata"] = {
+            "created_at_unix_secs": body.pop("created_at_unix_secs", None),
+            "updated_at_unix_secs": body.pop("updated_at_unix_secs", None),
+        }
+        return parse_speech_engine(body)
+
+
+def parse_speech_engine(body: Mapping[str, Any]) -> SpeechEngine:
+    """Read a Speech Engine body (vendor-apis.md 2.3) into a :class:`SpeechEngine`.
+
+    Missing blocks and keys take the schema's defaults; unknown keys are ignored. Raises
+    :class:`~providers.types.ParseError` with the JSON path when ``speech_engine_id`` is
+    missing or a known key has the wrong type.
+    """
+    if not isinstance(body, Mapping):
+        raise ParseError("expected a JSON object")
+    engine_id = body.get("speech_engine_id")
+    if not isinstance(engine_id, str) or not engine_id:
+        raise ParseError("expected a non-empty string", location="speech_engine_id")
+    asr = _block(body, "asr")
+    privacy = _block(body, "privacy")
+    limits = _block(body, "call_limits")
+    metadata = _block(body, "metadata")
+    access = body.get("access_info") if isinstance(body.get("access_info"), Mapping) else {}
+    redaction = privacy.get("conversation_history_redaction")
+    if isinstance(redaction, Mapping):  # tolerate {"enabled":…, "entities": [...]}
+        redaction = redaction.get("entities") if redaction.get("enabled", True) else []
+    return SpeechEngine(
+        speech_engine_id=engine_id,
+        name=_opt(body, "name", str, "") or "",
+        language=_opt(body, "language", str, "") or "",
+        tags=_strings(body.get("tags"), "tags"),
+        asr=SpeechEngineAsr(
+            provider=_opt(asr, "provider", str, ASR_PROVIDER_DEFAULT, "asr."),
+            quality=_opt(asr, "quality", str, None, "asr."),
+            user_input_audio_format=_opt(
+                asr, "user_input_audio_format", str, ASR_INPUT_FORMAT_DEFAULT, "asr."
+            ),
+            keywords=_strings(asr.get("keywords"), "asr.keywords"),
+        ),
+        privacy=SpeechEnginePrivacy(
+            record_voice=_opt(privacy, "record_voice", bool, True, "privacy."),
+            retention_days=_opt(privacy, "retention_days", int, -1, "privacy."),
+            delete_transcript_and_pii=_opt(
+                privacy, "delete_transcript_and_pii", bool, False, "privacy."
+            ),
+            delete_audio=_opt(privacy, "delete_audio", bool, False, "privacy."),
+            apply_to_existing_conversations=_opt(
+                privacy, "apply_to_existing_conversations", bool, False, "privacy."
+            ),
+            zero_retention_mode=_opt(privacy, "zero_retention_mode", bool, False, "privacy."),
+            conversation_history_redaction=_strings(
+                redaction, "privacy.conversation_history_redaction"
+            ),
+        ),
+        call_limits=SpeechEngineCallLimits(
+            agent_concurrency_limit=_opt(
+                limits, "agent_concurrency_limit", int, None, "call_limits."
+            ),
+            daily_limit=_opt(limits, "daily_limit", int, DAILY_LIMIT_DEFAULT, "call_limits."),
+            bursting_enabled=_opt(limits, "bursting_enabled", bool, False, "call_limits."),
+        ),
+        created_at_unix_secs=_opt(metadata, "created_at_unix_secs", int, None, "metadata."),
+        updated_at_unix_secs=_opt(metadata, "updated_at_unix_secs", int, None, "metadata."),
+        role=_opt(access, "role", str, None, "access_info."),
+    )
+
+
+def _block(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = body.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ParseError("expected an object", location=key)
+    return value
+
+
+def _opt(block: Mapping[str, Any], key: str, kind: type, default: Any, path: str = "") -> Any:
+    """``block[key]`` checked against ``kind`` (bool is not an int), ``default`` when missing
+    or null. Raises ParseError at ``path + key``."""
+    value = block.get(key)
+    if value is None:
+        return default
+    wrong_bool = kind is int and isinstance(value, bool)
+    if not isinstance(value, kind) or wrong_bool:
+        raise ParseError(f"expected {kind.__name__}, got {value!r}", location=f"{path}{key}")
+    return value
+
+
+def _strings(value: Any, location: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ParseError("expected an array of strings", location=location)
+    return tuple(value)
 
 
 def stt_to_transcript(body: Mapping[str, Any]) -> Transcript:

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import views, views_accounts, views_duplicates, views_exports, views_jobs, views_pvc
+from . import (
+    views,
+    views_accounts,
+    views_duplicates,
+    views_engines,
+    views_exports,
+    views_jobs,
+    views_privacy,
+    views_pvc,
+)
 
 app_name = "dashboard"
 urlpatterns = [
@@ -62,5 +71,34 @@ urlpatterns += [
         "c/<int:pk>/duplicates/dismiss/",
         views_duplicates.duplicate_dismiss,
         name="duplicate_dismiss",
+    ),
+]
+
+# Privacy and retention of a workspace (admins only).
+urlpatterns += [
+    path("w/<slug:slug>/privacy/", views_privacy.privacy_settings, name="privacy_settings"),
+]
+
+# ElevenLabs Speech Engines linked to an account (admins only).
+urlpatterns += [
+    path(
+        "w/<slug:slug>/accounts/<int:pk>/speech-engines/",
+        views_engines.speech_engines,
+        name="speech_engines",
+    ),
+    path(
+        "w/<slug:slug>/accounts/<int:pk>/speech-engines/link/",
+        views_engines.speech_engine_link,
+        name="speech_engine_link",
+    ),
+    path(
+        "w/<slug:slug>/accounts/<int:pk>/speech-engines/<int:link_pk>/refresh/",
+        views_engines.speech_engine_refresh,
+        name="speech_engine_refresh",
+    ),
+    path(
+        "w/<slug:slug>/accounts/<int:pk>/speech-engines/<int:link_pk>/unlink/",
+        views_engines.speech_engine_unlink,
+        name="speech_engine_unlink",
     ),
 ]

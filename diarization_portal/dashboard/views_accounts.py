@@ -26,6 +26,7 @@ from diarization_portal.workspaces.models import Membership
 
 from .forms_accounts import AccountForm, VendorPickForm, vendor_choice
 from .views import _workspaces
+from .views_engines import engines_context
 
 
 def elevenlabs_webhook_url(account: ProviderAccount) -> str | None:
@@ -125,13 +126,39 @@ def account_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Change the label, region/URL or secrets (blank secret inputs keep the stored ones)."""
+    """Change the label, region/URL or secrets (blank secret inputs keep the stored ones).
+    ElevenLabs accounts also list their linked Speech Engines (:mod:`.views_engines`)."""
     membership = workspace_admin_for(request.user, slug)
     account = get_object_or_404(_accounts(membership.workspace), pk=pk)
     form = AccountForm(request.POST or None, workspace=membership.workspace, instance=account)
     response = _save(request, membership, form, "Saved")
-    webhook = elevenlabs_webhook_url(account) if account.vendor == Vendor.ELEVENLABS else None
-    return response or render(
+    return response or account_edit_page(
+        request, account, membership=membership, form=form, status=400 if form.errors else 200
+    )
+
+
+def account_edit_page(
+    request: HttpRequest,
+    account: ProviderAccount,
+    *,
+    membership: Membership | None = None,
+    form: AccountForm | None = None,
+    engine_form=None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the account page of ``account`` (the account form, and for ElevenLabs the
+    webhook URL and the Speech Engines section)."""
+    membership = membership or workspace_admin_for(request.user, account.workspace.slug)
+    account = _accounts(membership.workspace).get(pk=account.pk)
+    form = form or AccountForm(workspace=membership.workspace, instance=account)
+    extra = {}
+    webhook = None
+    if account.vendor == Vendor.ELEVENLABS:
+        webhook = elevenlabs_webhook_url(account)
+        account.workspace = membership.workspace
+        extra = engines_context(account, engine_form)
+        extra.pop("account")
+    return render(
         request,
         "dashboard/account_form.html",
         _context(
@@ -142,8 +169,9 @@ def account_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             vendor_label=account.get_vendor_display(),
             secret_rows=secret_status(account),
             webhook_url=webhook,
+            **extra,
         ),
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from .forms import SECRET_FIELDS, AccountSecretsForm
-from .models import ProviderAccount
+from .models import ProviderAccount, SpeechEngineLink
 
 
 class ProviderAccountForm(AccountSecretsForm):
@@ -43,3 +43,14 @@ class ProviderAccountAdmin(admin.ModelAdmin):
     def secrets_set(self, obj: ProviderAccount) -> bool:
         """Whether every required secret is stored (never which value)."""
         return bool(obj.pk) and obj.has_secrets
+
+
+@admin.register(SpeechEngineLink)
+class SpeechEngineLinkAdmin(admin.ModelAdmin):
+    """Linked ElevenLabs Speech Engines; what the vendor returned is read-only."""
+
+    list_display = ["engine_id", "account", "state", "fetched_at", "error_type"]
+    list_filter = ["state"]
+    search_fields = ["engine_id", "account__label"]
+    list_select_related = ["account"]
+    readonly_fields = ["state", "details", "fetched_at", "error_type", "error_message"]

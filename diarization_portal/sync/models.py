@@ -144,3 +144,54 @@ class ProviderAccount(models.Model):
                 _url(value)
             except ValidationError:
                 raise ValidationError({"base_url": "Enter an http(s) URL."}) from None
+
+
+class SpeechEngineState(models.TextChoices):
+    PENDING = "pending", "Fetching"
+    OK = "ok", "Up to date"
+    ERROR = "error", "Error"
+
+
+class SpeechEngineLink(models.Model):
+    """An ElevenLabs Speech Engine a workspace admin linked to an account by its id
+    (``seng_…``/``agent_…``), with what ``GET /v1/speech-engine/{id}`` last returned
+    (vendor-apis.md 2.3).
+
+    ``details`` is :meth:`providers.elevenlabs.SpeechEngine.as_dict` of the last successful
+    read (kept when a later refresh fails), ``fetched_at`` its time; ``state`` and
+    ``error_type``/``error_message`` tell how the last refresh went (``http_404``: unknown
+    engine; ``http_401``: the API key is refused).
+    """
+
+    account = models.ForeignKey(
+        ProviderAccount, on_delete=models.CASCADE, related_name="speech_engines"
+    )
+    engine_id = models.CharField("Speech Engine id", max_length=200)
+    state = models.CharField(
+        max_length=16, choices=SpeechEngineState.choices, default=SpeechEngineState.PENDING
+    )
+    details = models.JSONField(null=True, blank=True, editable=False)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    error_type = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "engine_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "engine_id"], name="uniq_speech_engine")
+        ]
+
+    def __str__(self) -> str:
+        return f"Speech Engine {self.engine_id} ({self.account_id})"
+
+    @property
+    def engine(self) -> elevenlabs.SpeechEngine | None:
+        """The last read engine, or ``None`` before the first successful refresh."""
+        if not self.details:
+            return None
+        try:
+            return elevenlabs.SpeechEngine.from_dict(self.details)
+        except ValueError:
+            return None

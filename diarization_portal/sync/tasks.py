@@ -19,6 +19,7 @@ from diarization_portal.conversations.models import Job
 from providers.types import ProviderError
 
 from . import services
+from .services import engines
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +70,15 @@ def sweep_due_jobs() -> str:
     """Enqueue the next step of every due vendor job (:func:`services.jobs_sweep`); runs
     every minute from the django-q2 schedule."""
     return f"{services.jobs_sweep()} jobs enqueued"
+
+
+def refresh_speech_engine(link_id: int) -> str:
+    """Read a linked ElevenLabs Speech Engine (:func:`engines.speech_engine_refresh`)."""
+    link = engines.speech_engine_refresh(link_id=link_id)
+    return "unlinked" if link is None else f"{link.state} {link.error_type}".strip()
+
+
+def refresh_speech_engines() -> str:
+    """Enqueue a refresh of every linked Speech Engine; runs every hour from the schedule
+    ``sync/0005_speech_engine_schedule``."""
+    return f"{engines.speech_engines_refresh_all()} speech engines enqueued"

@@ -12,6 +12,7 @@ time (``advance``). Results come from :class:`~tests.emulator.datasets.Datasets`
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import itertools
@@ -32,11 +33,24 @@ SPEECH_ENGINE = {
     "language": "en",
     "tags": ["prod"],
     "speech_engine": {"ws_url": "wss://example.org/upstream", "request_headers": {}},
-    "asr": {},
+    "asr": {
+        "quality": "high",
+        "provider": "scribe_realtime",
+        "user_input_audio_format": "pcm_16000",
+        "keywords": ["refund", "invoice"],
+    },
     "tts": {},
     "turn": {},
     "conversation": {},
-    "privacy": {},
+    "privacy": {
+        "record_voice": True,
+        "retention_days": -1,
+        "delete_transcript_and_pii": False,
+        "delete_audio": False,
+        "apply_to_existing_conversations": False,
+        "zero_retention_mode": False,
+        "conversation_history_redaction": [],
+    },
     "overrides": {},
     "call_limits": {"agent_concurrency_limit": 5, "daily_limit": 1000, "bursting_enabled": False},
     "metadata": {"created_at_unix_secs": 1709550000, "updated_at_unix_secs": 1709553600},
@@ -143,7 +157,7 @@ class ElevenLabs(VendorState):
         self.words = emulator.datasets.stt_words
         self.transcriptions: dict[str, Transcription] = {}
         self.samples: dict[tuple[str, str], Sample] = {}
-        self.speech_engines = {SPEECH_ENGINE["speech_engine_id"]: SPEECH_ENGINE}
+        self.speech_engines = {SPEECH_ENGINE["speech_engine_id"]: copy.deepcopy(SPEECH_ENGINE)}
         self._ids = itertools.count(1)
         self.add_sample("VxQ1abc", "smp_77", emulator.datasets.pvc)
         pvc = r"/v1/voices/pvc/(?P<voice_id>[^/]+)/samples/(?P<sample_id>[^/]+)"
@@ -162,6 +176,22 @@ class ElevenLabs(VendorState):
             sample = Sample(voice_id, sample_id, recording)
             self.samples[(voice_id, sample_id)] = sample
             return sample
+
+    def add_speech_engine(self, engine_id: str, **blocks) -> dict:
+        """Register (or replace) Speech Engine ``engine_id``: :data:`SPEECH_ENGINE` with its
+        id, and each keyword replacing a top-level key, the ``asr``, ``privacy`` and
+        ``call_limits`` blocks merged key by key (``privacy={"record_voice": False}``).
+        Returns the body ``GET /v1/speech-engine/{id}`` answers from now on."""
+        engine = copy.deepcopy(SPEECH_ENGINE)
+        engine["speech_engine_id"] = engine_id
+        for key, value in blocks.items():
+            if key in ("asr", "privacy", "call_limits") and isinstance(value, dict):
+                engine[key].update(value)
+            else:
+                engine[key] = value
+        with self.lock:
+            self.speech_engines[engine_id] = engine
+        return engine
 
     def sample(self, voice_id: str, sample_id: str) -> Sample:
         """The registered sample (KeyError when unknown)."""
@@ -360,7 +390,8 @@ class ElevenLabs(VendorState):
 
     def _engine(self, request: Request, engine_id: str) -> Response:
         self._authorise(request)
-        engine = self.speech_engines.get(engine_id)
+        with self.lock:
+            engine = copy.deepcopy(self.speech_engines.get(engine_id))
         if engine is None:
             raise BadRequest(404, f"speech engine {engine_id} was not found")
         return Response(200, engine)

@@ -108,7 +108,26 @@ def test_failed_separation_and_speech_engine(emulator, client):
     client.start_separation(VOICE, SAMPLE)
     states = [client.separation_status(VOICE, SAMPLE).job_status.state for _ in range(2)]
     assert states == ["processing", "failed"]
-    assert client.get_speech_engine("se_123")["call_limits"]["agent_concurrency_limit"] == 5
+    assert client.get_speech_engine("se_123").call_limits.agent_concurrency_limit == 5
     with pytest.raises(ProviderError) as info:
         client.get_speech_engine("se_404")
     assert info.value.status == 404
+
+
+def test_speech_engines_registered_with_their_privacy_and_faults(emulator, client):
+    emulator.elevenlabs.add_speech_engine(
+        "seng_eu", name="EU line", privacy={"record_voice": False, "retention_days": 7}
+    )
+    engine = client.get_speech_engine("seng_eu")
+    assert (engine.name, engine.privacy.record_voice, engine.privacy.retention_days) == (
+        "EU line",
+        False,
+        7,
+    )
+    assert engine.asr.keywords == ("refund", "invoice")  # the default engine's
+    emulator.inject("elevenlabs", "GET /v1/speech-engine/*", Fault.http(503, retry_after=1))
+    with pytest.raises(ProviderError) as info:
+        client.get_speech_engine("seng_eu")
+    assert (info.value.status, info.value.retryable, info.value.retry_after) == (503, True, 1)
+    assert client.get_speech_engine("seng_eu").name == "EU line"
+    assert len(emulator.requests("elevenlabs", "GET /v1/speech-engine/seng_eu")) == 3

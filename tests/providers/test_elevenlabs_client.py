@@ -17,6 +17,11 @@ from providers.elevenlabs import (
     AsyncAccepted,
     ElevenLabsClient,
     PvcSpeaker,
+    SpeechEngine,
+    SpeechEngineAsr,
+    SpeechEngineCallLimits,
+    SpeechEnginePrivacy,
+    parse_speech_engine,
     stt_to_transcript,
     verify_webhook,
 )
@@ -426,4 +431,76 @@ def test_tolerance_is_configurable():
 def test_get_speech_engine(client, mocked):
     mocked.get(f"{BASE}/v1/speech-engine/se_123", json=recorded("speech_engine.json"))
     engine = client.get_speech_engine("se_123")
-    assert engine["call_limits"]["agent_concurrency_limit"] == 5
+    assert (engine.speech_engine_id, engine.name, engine.language) == (
+        "se_123",
+        "Support line",
+        "en",
+    )
+    assert engine.call_limits == SpeechEngineCallLimits(5, 1000, False)
+    assert engine.tags == ("prod",) and engine.role == "admin"
+    # Empty asr and privacy blocks take the schema's defaults.
+    assert engine.asr == SpeechEngineAsr("scribe_realtime", None, "pcm_16000", ())
+    assert engine.privacy == SpeechEnginePrivacy()
+    assert engine.privacy.record_voice and engine.privacy.retention_days == -1
+
+
+def test_get_speech_engine_reads_asr_privacy_and_limits(client, mocked):
+    body = recorded("speech_engine_full.json")
+    mocked.get(f"{BASE}/v1/speech-engine/seng_support_eu", json=body)
+    engine = client.get_speech_engine("seng_support_eu")
+    assert engine.asr == SpeechEngineAsr(
+        "elevenlabs", "high", "ulaw_8000", ("Kündigung", "Rechnung", "Acme Premium")
+    )
+    assert engine.privacy == SpeechEnginePrivacy(
+        record_voice=False,
+        retention_days=14,
+        delete_transcript_and_pii=True,
+        delete_audio=True,
+        apply_to_existing_conversations=False,
+        zero_retention_mode=False,
+        conversation_history_redaction=("name", "email_address"),
+    )
+    assert engine.call_limits == SpeechEngineCallLimits(-1, 5000, True)
+    assert (engine.created_at_unix_secs, engine.role) == (1709550000, "editor")
+    assert SpeechEngine.from_dict(json.loads(json.dumps(engine.as_dict()))) == engine
+    assert "creator_email" not in json.dumps(engine.as_dict())  # not kept
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "error_type", "retryable"),
+    [
+        (404, "error_speech_engine_not_found.json", "http_404", False),
+        (401, "error_legacy.json", "http_401", False),
+        (429, "error_429_rate.json", "http_429", True),
+    ],
+)
+def test_get_speech_engine_errors(client, mocked, status, name, error_type, retryable):
+    mocked.get(f"{BASE}/v1/speech-engine/seng_missing", status=status, json=recorded(name))
+    err = raised(lambda: client.get_speech_engine("seng_missing"))
+    assert (err.error_type, err.retryable) == (error_type, retryable)
+    assert recorded(name)["detail"]["message"] in str(err)
+    assert API_KEY not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("patch", "location"),
+    [
+        ({"speech_engine_id": None}, "speech_engine_id"),
+        ({"privacy": {"retention_days": "14"}}, "privacy.retention_days"),
+        ({"privacy": {"record_voice": 1}}, "privacy.record_voice"),
+        ({"call_limits": {"daily_limit": True}}, "call_limits.daily_limit"),
+        ({"asr": {"keywords": "refund"}}, "asr.keywords"),
+        ({"asr": []}, "asr"),
+    ],
+)
+def test_speech_engine_with_wrong_types_is_a_parse_error(patch, location):
+    body = {**recorded("speech_engine_full.json"), **patch}
+    with pytest.raises(ParseError) as info:
+        parse_speech_engine(body)
+    assert info.value.location == location
+
+
+def test_an_unreadable_speech_engine_reply_is_malformed(client, mocked):
+    mocked.get(f"{BASE}/v1/speech-engine/se_1", json={"detail": "ok"})
+    err = raised(lambda: client.get_speech_engine("se_1"))
+    assert err.error_type == "malformed_body" and "speech_engine_id" in str(err)

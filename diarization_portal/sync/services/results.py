@@ -106,9 +106,29 @@ def _store(job_id: int, transcript: Transcript) -> Job:
         Conversation.objects.filter(pk=conversation.pk).update(language=transcript.language[:16])
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(
-        state=JobState.DONE, finished_at=now, next_check_at=None, error_type="", error_message=""
+        state=JobState.DONE,
+        finished_at=now,
+        next_check_at=None,
+        error_type="",
+        error_message="",
+        **_privacy_after_import(job, conversation.workspace),
     )
     return Job.objects.get(pk=job.pk)
+
+
+def _privacy_after_import(job: Job, workspace) -> dict:
+    """The job fields to clear once its result is imported, per the workspace's privacy
+    settings: ``media`` (the recording; the file is removed from storage after the commit)
+    without ``record_voice`` or in ``zero_retention_mode``, and ``result_payload`` (the raw
+    vendor result a webhook brought) in ``zero_retention_mode``."""
+    fields: dict = {}
+    if job.media and (workspace.zero_retention_mode or not workspace.record_voice):
+        storage, name = job.media.storage, job.media.name
+        transaction.on_commit(lambda: storage.delete(name))
+        fields["media"] = ""
+    if workspace.zero_retention_mode and job.result_payload is not None:
+        fields["result_payload"] = None
+    return fields
 
 
 # -- sweeper and webhooks -------------------------------------------------------------------
