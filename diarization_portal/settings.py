@@ -160,6 +160,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Absolute URL vendors reach the portal at (webhooks); blank = no webhooks, polling only.
 PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "").rstrip("/")
+# Hosts a provider account's base URL may name beyond the vendors' public HTTPS hosts (names
+# or IP literals, comma-separated): a self-hosted Phonexia server, a proxy. Requests to them
+# may use http and skip the check that refuses loopback, private and metadata addresses.
+VENDOR_EXTRA_HOSTS = envlist("VENDOR_EXTRA_HOSTS", "")
 
 # REST API under /api/v1/ (conventions: diarization_portal/api/__init__.py).
 REST_FRAMEWORK = {
