@@ -87,7 +87,8 @@ class AccountSecretsForm(forms.ModelForm):
         fields = ["vendor", "label", "base_url"]
 
     def _vendor(self, data: dict) -> str | None:
-        return data.get("vendor")
+        # A saved account's vendor is read-only in the admin: it is not in ``data`` then.
+        return data.get("vendor") or (self.instance.vendor if self.instance.pk else None)
 
     def clean(self) -> dict:
         """Refuse secrets the vendor does not use; require missing ones (field errors, the
