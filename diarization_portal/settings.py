@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -106,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -160,6 +162,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Absolute URL vendors reach the portal at (webhooks); blank = no webhooks, polling only.
 PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "").rstrip("/")
+# Hosts a provider account's base URL may name beyond the vendors' public HTTPS hosts (names
+# or IP literals, comma-separated): a self-hosted Phonexia server, a proxy. Requests to them
+# may use http and skip the check that refuses loopback, private and metadata addresses.
+VENDOR_EXTRA_HOSTS = envlist("VENDOR_EXTRA_HOSTS", "")
 
 # REST API under /api/v1/ (conventions: diarization_portal/api/__init__.py).
 REST_FRAMEWORK = {
@@ -193,6 +199,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, fonts and media only
+# from the portal itself, no inline script or style, no plugins, no framing, forms posted
+# only to the portal. Images may also be data: URLs (Swagger UI's icons). The pages carry no
+# inline script, style attribute or event handler attribute; their JavaScript is in static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 REDIS_URL = os.getenv("REDIS_URL", "")

@@ -14,10 +14,18 @@
   retryable.
 
 ``error_type`` is ``"http_<status>"`` for HTTP errors. Messages name the vendor, method and
-URL. Secrets are redacted from them: the values the session was told about, plus secret-looking
+URL, and carry the vendor's own message from a JSON error body (truncated), never a raw body:
+an HTML page or a foreign service's answer is described by its status and content type only.
+Secrets are redacted from them: the values the session was told about, plus secret-looking
 query parameters (``apikey=``, ``token=``, ``X-Amz-Signature=``...), URL-valued parameters
 (webhook URLs carry per-job tokens) and ``Bearer`` tokens. Exceptions are raised ``from None``,
 so the original ``requests`` error, whose text holds the raw URL, is never chained.
+
+Where requests go (:mod:`providers.egress`): each connection checks the addresses its host
+resolves to and refuses loopback, private, link-local, metadata and other non-public ones
+(``error_type="address_refused"``, terminal) unless the host is among the session's
+``extra_hosts``. Redirects are followed only to the same scheme, host and port, and only for
+``GET``/``HEAD``; any other redirect is ``error_type="redirect_refused"``, terminal.
 """
 
 from __future__ import annotations
@@ -31,10 +39,11 @@ from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
+from providers.egress import AddressRefused, PeerCheckingAdapter, host_set
 from providers.types import ProviderError
 
 logger = logging.getLogger(__name__)
@@ -64,6 +73,10 @@ _SECRET_PARAM = re.compile(r"(?i)\b([\w-]+)=([^&\s#\"',;)]+)")
 _SECRET_JSON = re.compile(r'(?i)("(?:accessToken|appSecret|apiKey|api_key|token)"\s*:\s*")[^"]*')
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[\w.~+/=-]+")
 _SNIPPET = 200
+#: Longest vendor message kept from an error body (characters).
+DETAIL_LIMIT = 300
+#: Same-origin redirects followed for one GET or HEAD.
+MAX_REDIRECTS = 5
 
 
 def is_secret_name(name: str) -> bool:
@@ -186,8 +199,7 @@ def json(response: requests.Response, *, expect: type | tuple[type, ...] = dict)
 
     Raises ``ProviderError(error_type="malformed_body", retryable=True, status=...)`` when
     the body is not JSON or not of that type (an HTML error page from a proxy, a truncated
-    body); the message quotes a short, redacted start of the body (with the secrets of the
-    :class:`VendorSession` that fetched it).
+    body); the message gives the status, content type and size, never the body itself.
     """
     clean = getattr(response, "_redact", redact)
     method = response.request.method if response.request else "GET"
@@ -195,10 +207,10 @@ def json(response: requests.Response, *, expect: type | tuple[type, ...] = dict)
     try:
         data = response.json()
     except ValueError:
-        kind = response.headers.get("Content-Type", "no content type")
-        snippet = clean(_squash(response.text[:4000]))[:80]
+        kind = _squash(response.headers.get("Content-Type", "no content type"))[:60]
         raise ProviderError(
-            f"{where}: expected JSON (HTTP {response.status_code}, {kind}), got {snippet!r}",
+            f"{where}: expected JSON (HTTP {response.status_code}, {kind}), got "
+            f"{len(response.content)} bytes that are not JSON (not shown)",
             retryable=True,
             error_type="malformed_body",
             status=response.status_code,
@@ -237,7 +249,9 @@ class VendorSession:
     every message; add short-lived ones (access tokens) with :meth:`add_secret`. ``timeout``
     ((connect, read) seconds or one number) applies to every request that does not set its own
     (uploads do). ``clock`` is the wall clock (epoch seconds) used for HTTP-date and epoch retry
-    headers.
+    headers. ``extra_hosts`` are host names or IP literals the deployment trusts: requests to
+    them skip the address check (:class:`~providers.egress.PeerCheckingAdapter`, mounted on
+    ``session`` for ``http://`` and ``https://``, a given session included).
     """
 
     def __init__(
@@ -249,9 +263,14 @@ class VendorSession:
         secrets: Iterable[str] = (),
         timeout: tuple[float, float] | float = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.time,
+        extra_hosts: Iterable[str] = (),
     ) -> None:
         self.vendor = vendor
         self.session = session if session is not None else requests.Session()
+        self.extra_hosts = host_set(extra_hosts)
+        adapter = PeerCheckingAdapter(extra_hosts=self.extra_hosts)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.headers = dict(headers or {})
         self.timeout = timeout
         self.clock = clock
@@ -290,7 +309,9 @@ class VendorSession:
         )
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, timeout=timeout, headers=headers, **kwargs)
+            response = self._send(method, url, timeout=timeout, headers=headers, **kwargs)
+        except AddressRefused as exc:
+            raise self._failure(f"{where}: refused ({exc})", "address_refused", False) from None
         except requests.Timeout as exc:
             phase = "connect" if isinstance(exc, requests.ConnectTimeout) else "read"
             raise self._failure(
@@ -313,9 +334,34 @@ class VendorSession:
         elapsed = time.monotonic() - started
         response._vendor, response._redact = self.vendor, self.redact  # for json()
         logger.debug("%s -> %s in %.2f s", where, response.status_code, elapsed)
+        if response.is_redirect:
+            target = redact_url(response.headers.get("Location", ""), self._secrets)
+            raise self._failure(
+                f"{where}: HTTP {response.status_code} redirect to {target or 'nowhere'} not "
+                "followed (only GET and HEAD follow redirects, on the same host)",
+                "redirect_refused",
+                False,
+            )
         if response.status_code < 400:
             return response
         raise self.error_for(response, where)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """``session.request`` without its own redirect handling: a redirect of a GET or
+        HEAD to the same scheme, host and port is followed (at most :data:`MAX_REDIRECTS`);
+        any other comes back as it is."""
+        kwargs["allow_redirects"] = False
+        response = self.session.request(method, url, **kwargs)
+        for _ in range(MAX_REDIRECTS):
+            if not response.is_redirect or method.upper() not in ("GET", "HEAD"):
+                return response
+            target = urljoin(response.url, response.headers["Location"])
+            if not _same_origin(response.url, target):
+                return response
+            response.close()
+            kwargs.pop("params", None)  # the Location carries its own query
+            response = self.session.request(method, target, **kwargs)
+        return response
 
     def error_for(self, response: requests.Response, where: str | None = None) -> ProviderError:
         """Build the :class:`ProviderError` for an error ``response`` (status >= 400)."""
@@ -326,6 +372,8 @@ class VendorSession:
         retryable = status in RETRYABLE_STATUSES or status >= 500
         wait = retry_after(response.headers, now=self.clock()) if retryable else None
         detail = _body_detail(response) or response.reason or "no details"
+        if len(detail) > DETAIL_LIMIT:
+            detail = detail[: DETAIL_LIMIT - 1] + "…"
         message = self.redact(f"{where}: HTTP {status}: {detail}")[:1000]
         logger.info("%s", message)
         return ProviderError(
@@ -353,12 +401,26 @@ def _full_url(url: str, kwargs: Mapping[str, Any]) -> str:
 
 
 def _body_detail(response: requests.Response) -> str | None:
+    """The vendor's message from a JSON error body (:func:`error_detail`). A body that is
+    not JSON (an HTML error page, a foreign service's answer) is never quoted: the reason
+    phrase and the content type stand for it."""
     try:
         body = response.json()
     except ValueError:
-        text = _squash(response.text or "")
-        return text[:_SNIPPET] or None
-    return error_detail(body)
+        if not response.content:
+            return None
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "unknown type"
+        reason = response.reason or "error"
+        return f"{reason} ({_squash(kind)[:60]} body, {len(response.content)} bytes, not shown)"
+    return error_detail(body) if not isinstance(body, str) else None
+
+
+def _same_origin(first: str, second: str) -> bool:
+    a, b = urlsplit(first), urlsplit(second)
+    try:
+        return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+    except ValueError:
+        return False
 
 
 def _validation_items(items: list) -> str:

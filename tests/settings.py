@@ -41,3 +41,7 @@ REDIS_TEST_CACHE = (
 
 # The run's own django-q2 queue (the Redis list key and the cluster's stat keys follow it).
 Q_CLUSTER = {**Q_CLUSTER, "name": REDIS_KEY_PREFIX if REDIS_URL else Q_CLUSTER["name"]}
+
+# Hosts provider accounts of the tests may name beyond the vendors' public ones: the loopback
+# vendor emulator (tests.emulator) and the made-up Phonexia servers of the tests.
+VENDOR_EXTRA_HOSTS = ["127.0.0.1", "phx.example.org", "phonexia.example.org"]

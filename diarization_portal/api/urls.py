@@ -19,7 +19,7 @@ Beyond Symbl's Conversation API: ``api:member_merge``, ``api:messages_split``,
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import account
 from .exceptions import not_found
@@ -122,7 +122,14 @@ v1 = [
 urlpatterns = [
     path("api/v1/", include(v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
+        name="docs",
+    ),
     re_path(r"^api/", not_found),
     path("account/api-keys/", account.api_keys, name="api_keys"),
     path("account/api-keys/<int:pk>/revoke/", account.api_key_revoke_view, name="api_key_revoke"),

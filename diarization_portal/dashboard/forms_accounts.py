@@ -30,10 +30,19 @@ BASE_URL_FIELD = {
     ),
     Vendor.PHONEXIA: (
         "Server URL",
-        "Your Speech Platform server, e.g. https://phonexia.example:8600",
+        "Your Speech Platform server, e.g. https://phonexia.example:8600. Its host must be "
+        "listed in the portal's VENDOR_EXTRA_HOSTS setting.",
     ),
-    Vendor.SYMBL: ("Base URL", "Blank = https://api.symbl.ai. Only for a proxy or another host."),
-    Vendor.DEEPAFFECTS: ("Base URL", "Blank = the DeepAffects API. Only for a proxy."),
+    Vendor.SYMBL: (
+        "Base URL",
+        "Blank = https://api.symbl.ai. Another host (a proxy) must be listed in the portal's "
+        "VENDOR_EXTRA_HOSTS setting.",
+    ),
+    Vendor.DEEPAFFECTS: (
+        "Base URL",
+        "Blank = the DeepAffects API. Another host (a proxy) must be listed in the portal's "
+        "VENDOR_EXTRA_HOSTS setting.",
+    ),
 }
 SECRET_HELP = {
     "webhook_signing_secret": "Write-only. Leave blank to keep the stored value. The signing "

@@ -6,12 +6,11 @@ Access is the conversation's: members read and listen, editors and admins choose
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,6 +24,7 @@ from diarization_portal.sync.services.pvc import (
 )
 from providers.types import ProviderError
 
+from .audio import MediaTypeRefused, audio_media_type, audio_response
 from .views import _conversation, _workspaces
 
 #: Utterance times listed per separated speaker; the count and duration cover all of them.
@@ -149,8 +149,10 @@ def _audio_error(message: str, status: int) -> HttpResponse:
 @require_GET
 def pvc_speaker_audio(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     """The separated audio of one speaker, fetched through the ElevenLabs client (the vendor
-    answers JSON with base64 audio, 2.1) and sent as the vendor's media type. Vendor
-    failures answer 502 (account gone: 409) with a plain-text reason."""
+    answers JSON with base64 audio, 2.1) and sent as an attachment with the vendor's media
+    type when it is an audio or video type (:func:`~.audio.audio_media_type`). Vendor
+    failures and any other media type answer 502 (account gone: 409) with a plain-text
+    reason, which the page shows beside the player."""
     _, _, job = _pvc(request, pk)
     track = next((t for t in vendors.pvc_tracks(job) if t.pk == member_pk), None)
     if track is None:
@@ -162,6 +164,11 @@ def pvc_speaker_audio(request: HttpRequest, pk: int, member_pk: int) -> HttpResp
         audio, media_type, _ = client.speaker_audio(*vendors.pvc_ids(job), track.vendor_label)
     except ProviderError as err:
         return _audio_error(f"ElevenLabs did not send the audio of {track.name}: {err}", 502)
-    response = FileResponse(io.BytesIO(audio), content_type=media_type or "audio/mpeg")
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    try:
+        media_type = audio_media_type(media_type)
+    except MediaTypeRefused as err:
+        return _audio_error(
+            f"ElevenLabs sent something else than audio for {track.name}: {err}; not played.",
+            502,
+        )
+    return audio_response(audio, media_type=media_type, stem=f"speaker-{track.vendor_label}")

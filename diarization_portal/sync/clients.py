@@ -8,6 +8,10 @@ worker reuses its access token across tasks instead of asking for a new one per 
 timeout of every vendor call that sets none of its own (uploads keep their longer limits);
 unset, the clients use :data:`providers.http.DEFAULT_TIMEOUT` (5 s to connect, 30 s to read).
 Tests set it short to exercise vendor timeouts quickly.
+
+Every client's session refuses to connect to non-public addresses (:mod:`providers.egress`)
+except on the hosts of ``settings.VENDOR_EXTRA_HOSTS``, and an account whose base URL breaks
+the rules of :meth:`ProviderAccount.endpoint_problem` (one saved before them) gets no client.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from providers.phonexia import PhonexiaClient
 from providers.symbl import SymblClient
 from providers.types import ProviderError
 
-from .models import ProviderAccount
+from .models import ProviderAccount, extra_hosts
 
 VendorClient = SymblClient | ElevenLabsClient | PhonexiaClient | DeepAffectsClient
 
@@ -44,12 +48,19 @@ def client_for(account: ProviderAccount) -> VendorClient:
 
     Raises ``ProviderError(error_type="account_incomplete")`` (terminal) when a required
     secret or the Phonexia URL is missing; the message names the missing item, never a value.
+    Raises ``ProviderError(error_type="endpoint_refused")`` (terminal) when the base URL is
+    not one requests may go to (:meth:`ProviderAccount.endpoint_problem`).
     """
     missing = account.missing_secrets()
     if missing:
         raise ProviderError(
             f"{account}: missing {', '.join(missing)}; set it in the account settings",
             error_type="account_incomplete",
+        )
+    problem = account.endpoint_problem() if account.resolved_base_url else None
+    if problem:
+        raise ProviderError(
+            f"{account}: base URL refused: {problem}", error_type="endpoint_refused"
         )
     base_url = account.resolved_base_url
     if account.vendor == Vendor.SYMBL:
@@ -73,11 +84,13 @@ def client_for(account: ProviderAccount) -> VendorClient:
     raise ProviderError(f"{account}: no client for vendor {account.vendor!r}", error_type="config")
 
 
-def _session(vendor: str) -> VendorSession | None:
-    """A session named ``vendor`` with ``settings.VENDOR_HTTP_TIMEOUT``, or ``None`` (the
-    client's own default session) when the setting is unset."""
+def _session(vendor: str) -> VendorSession:
+    """A session named ``vendor`` with ``settings.VENDOR_HTTP_TIMEOUT`` (when set) that may
+    reach the hosts of ``settings.VENDOR_EXTRA_HOSTS`` besides public addresses."""
     timeout = getattr(settings, "VENDOR_HTTP_TIMEOUT", None)
-    return VendorSession(vendor, timeout=timeout) if timeout is not None else None
+    if timeout is None:
+        return VendorSession(vendor, extra_hosts=extra_hosts())
+    return VendorSession(vendor, timeout=timeout, extra_hosts=extra_hosts())
 
 
 def clear_cache() -> None:
@@ -89,7 +102,7 @@ def clear_cache() -> None:
 def _symbl(account: ProviderAccount, base_url: str) -> SymblClient:
     timeout = getattr(settings, "VENDOR_HTTP_TIMEOUT", None)
     fingerprint = hashlib.sha256(
-        json.dumps([account.secrets, base_url, timeout], sort_keys=True).encode()
+        json.dumps([account.secrets, base_url, timeout, extra_hosts()], sort_keys=True).encode()
     ).hexdigest()
     key = (account.pk, fingerprint)
     with _lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 
 from .models import REQUIRED_SECRETS, SECRET_NAMES, ProviderAccount
-from .services.accounts import WEBHOOK_SECRET, secret_errors, secret_names
+from .services.accounts import WEBHOOK_SECRET, reentry_errors, secret_errors, secret_names
 
 #: Write-only form fields: name -> label. Each is a secret name, or ``webhook_signing_secret``
 #: for the ``webhook_secret`` field.
@@ -69,9 +69,10 @@ def secret_status(account: ProviderAccount) -> list[tuple[str, str, str]]:
 class AccountSecretsForm(forms.ModelForm):
     """Base form: the account's fields plus one write-only password input per secret.
 
-    Subclasses set ``Meta.fields``. ``clean`` refuses secrets the vendor does not use and
-    requires the vendor's secrets when none is stored yet (field errors); ``save`` replaces
-    only the secrets typed in.
+    Subclasses set ``Meta.fields``. ``clean`` refuses secrets the vendor does not use,
+    requires the vendor's secrets when none is stored yet, and requires the stored ones again
+    when the base URL or vendor changes (field errors); ``save`` replaces only the secrets
+    typed in.
     """
 
     app_id = secret_field("app_id", autocomplete="off")
@@ -86,7 +87,8 @@ class AccountSecretsForm(forms.ModelForm):
         fields = ["vendor", "label", "base_url"]
 
     def _vendor(self, data: dict) -> str | None:
-        return data.get("vendor")
+        # A saved account's vendor is read-only in the admin: it is not in ``data`` then.
+        return data.get("vendor") or (self.instance.vendor if self.instance.pk else None)
 
     def clean(self) -> dict:
         """Refuse secrets the vendor does not use; require missing ones (field errors, the
@@ -95,9 +97,18 @@ class AccountSecretsForm(forms.ModelForm):
         vendor = self._vendor(data)
         if not vendor:
             return data
-        errors = secret_errors(
-            vendor=vendor, stored=self.instance.secrets, typed=self.typed_secrets()
-        )
+        typed = self.typed_secrets()
+        errors = secret_errors(vendor=vendor, stored=self.instance.secrets, typed=typed)
+        if self.instance.pk is not None:
+            # ``self.instance`` still holds the saved values here (the form's are set later).
+            again = reentry_errors(
+                stored=self.instance,
+                vendor=vendor,
+                base_url=data.get("base_url") if "base_url" in self.fields else None,
+                typed=typed,
+            )
+            for name, message in again.items():
+                errors.setdefault(name, message)
         for name, message in errors.items():
             self.add_error(FIELD_OF_SECRET.get(name, name), message)
         return data

@@ -9,6 +9,9 @@ database can read them.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
@@ -16,6 +19,7 @@ from django.db import models
 from diarization_portal.conversations.models import Vendor
 from diarization_portal.workspaces.models import Workspace
 from providers import deepaffects, elevenlabs, symbl
+from providers.egress import base_url_problem
 
 #: Vendors an account can belong to: every :class:`Vendor` but file imports.
 ACCOUNT_VENDORS = [(value, label) for value, label in Vendor.choices if value != Vendor.FILE]
@@ -39,7 +43,22 @@ DEFAULT_BASE_URLS = {
     Vendor.DEEPAFFECTS: deepaffects.BASE_URL,
     Vendor.ELEVENLABS: elevenlabs.REGIONS["default"],
 }
+#: The public hosts of each vendor (vendor-apis.md: Symbl 1, ElevenLabs' regions 2, DeepAffects
+#: 4). Phonexia is self-hosted: its servers must be listed in ``VENDOR_EXTRA_HOSTS``.
+PUBLIC_HOSTS: dict[str, frozenset[str]] = {
+    Vendor.SYMBL: frozenset({urlsplit(symbl.BASE_URL).hostname}),
+    Vendor.ELEVENLABS: frozenset(urlsplit(u).hostname for u in elevenlabs.REGIONS.values()),
+    Vendor.PHONEXIA: frozenset(),
+    Vendor.DEEPAFFECTS: frozenset({urlsplit(deepaffects.BASE_URL).hostname}),
+}
 _url = URLValidator(schemes=["http", "https"])
+
+
+def extra_hosts() -> tuple[str, ...]:
+    """Hosts the deployment trusts beyond the vendors' public ones
+    (``settings.VENDOR_EXTRA_HOSTS``: names or IP literals; a proxy, a self-hosted Phonexia
+    server, the test emulator). Requests to them skip the public-address check."""
+    return tuple(getattr(settings, "VENDOR_EXTRA_HOSTS", ()) or ())
 
 
 class ProviderAccount(models.Model):
@@ -119,6 +138,17 @@ class ProviderAccount(models.Model):
 
     # -- endpoints --------------------------------------------------------------------------
 
+    def endpoint_problem(self) -> str | None:
+        """Why :attr:`resolved_base_url` may not be called, or ``None``: it must be ``https``
+        on one of the vendor's :data:`PUBLIC_HOSTS`, or on a host of :func:`extra_hosts`
+        (:func:`providers.egress.base_url_problem`)."""
+        url = self.resolved_base_url
+        if not url:
+            return "No server URL is set."
+        return base_url_problem(
+            url, vendor_hosts=PUBLIC_HOSTS.get(self.vendor, ()), extra_hosts=extra_hosts()
+        )
+
     @property
     def resolved_base_url(self) -> str:
         """The URL the client talks to: ``base_url`` resolved through the ElevenLabs regions,
@@ -128,7 +158,8 @@ class ProviderAccount(models.Model):
         return (self.base_url or DEFAULT_BASE_URLS.get(self.vendor, "")).rstrip("/")
 
     def clean(self) -> None:
-        """Validate ``base_url`` for the vendor. Raises ValidationError on ``base_url``."""
+        """Validate ``base_url`` for the vendor (a region, or an http(s) URL that
+        :meth:`endpoint_problem` accepts). Raises ValidationError on ``base_url``."""
         super().clean()
         value = (self.base_url or "").strip()
         self.base_url = value
@@ -144,6 +175,10 @@ class ProviderAccount(models.Model):
                 _url(value)
             except ValidationError:
                 raise ValidationError({"base_url": "Enter an http(s) URL."}) from None
+        if self.vendor in PUBLIC_HOSTS:
+            problem = self.endpoint_problem()
+            if problem:
+                raise ValidationError({"base_url": problem})
 
 
 class SpeechEngineState(models.TextChoices):

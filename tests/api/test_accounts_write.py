@@ -190,7 +190,7 @@ def test_a_label_may_repeat_across_workspaces(client, ws, admin):
 
 
 def test_blank_null_or_missing_secrets_keep_the_stored_ones(client, ws, admin):
-    account = stored(ws, "elevenlabs", "Voices")
+    account = stored(ws, "elevenlabs", "Voices", base_url="eu-residency")
     response = patch(
         client,
         account,
@@ -350,3 +350,66 @@ def test_no_reply_of_any_accounts_endpoint_and_no_log_carries_a_secret(
     assert "provider account" in caplog.text  # the services did log
     for value in [*SECRETS.values(), *NEW.values()]:
         assert value not in caplog.text
+
+
+INTERNAL_URLS = [
+    "http://127.0.0.1:8000",
+    "https://localhost",
+    "http://[::1]:8080",
+    "http://169.254.169.254/latest/meta-data",
+    "https://10.0.0.7",
+    "https://[fd00:ec2::254]",
+    "https://[::ffff:127.0.0.1]",
+    "http://api.symbl.ai",
+    "https://attacker.example",
+]
+
+
+@pytest.mark.parametrize("base_url", INTERNAL_URLS)
+def test_base_urls_off_the_vendor_public_hosts_are_refused(client, ws, admin, settings, base_url):
+    settings.VENDOR_EXTRA_HOSTS = []
+    body = {"workspace": ws.slug, "vendor": "symbl", "label": "S", "baseUrl": base_url}
+    response = post(client, {**body, "appId": "a", "appSecret": "b"}, admin)
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["body", "baseUrl"]
+    account = stored(ws, "deepaffects", "D")
+    response = patch(client, account, {"baseUrl": base_url, "apiKey": "k2"}, admin)
+    assert response.status_code == 400 and response.json()["errors"][0]["loc"][-1] == "baseUrl"
+    account.refresh_from_db()
+    assert account.base_url == "" and account.secret("api_key") == SECRETS["apiKey"]
+
+
+def test_hosts_the_deployment_lists_are_accepted(client, ws, admin, settings):
+    settings.VENDOR_EXTRA_HOSTS = ["symbl-proxy.internal"]
+    body = {"workspace": ws.slug, "vendor": "symbl", "label": "S", "appId": "a", "appSecret": "b"}
+    response = post(client, {**body, "baseUrl": "http://symbl-proxy.internal:8080"}, admin)
+    assert response.status_code == 201, response.content
+
+
+def test_changing_the_base_url_requires_the_secrets_again(client, ws, admin, settings):
+    settings.VENDOR_EXTRA_HOSTS = ["symbl-proxy.internal"]
+    account = stored(ws, "symbl", "S")
+    before = snapshot()
+    response = patch(client, account, {"baseUrl": "https://symbl-proxy.internal"}, admin)
+    assert response.status_code == 400
+    errors = {tuple(e["loc"]): e["msg"] for e in response.json()["errors"]}
+    assert set(errors) == {("body", "appId"), ("body", "appSecret")}
+    assert "Enter this secret again: the base URL changed" in errors[("body", "appId")]
+    assert snapshot() == before
+    # Typed again, both go to the new URL; the same URL written differently needs nothing.
+    both = {"appId": NEW["appId"], "appSecret": NEW["appSecret"]}
+    response = patch(client, account, {"baseUrl": "https://symbl-proxy.internal", **both}, admin)
+    assert response.status_code == 200, response.content
+    assert (
+        patch(client, account, {"baseUrl": "https://symbl-proxy.internal/"}, admin).status_code
+        == 200
+    )
+
+
+def test_changing_the_elevenlabs_region_requires_the_key_again(client, ws, admin):
+    account = stored(ws, "elevenlabs", "E")
+    response = patch(client, account, {"baseUrl": "eu-residency"}, admin)
+    assert response.status_code == 400
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "apiKey"]]
+    assert patch(client, account, {"baseUrl": "default"}, admin).status_code == 200

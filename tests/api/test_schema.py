@@ -76,8 +76,13 @@ def test_the_docs_page_uses_assets_served_by_the_portal(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
-    assert "/api/schema/" in html
     assert "//cdn" not in html and "unpkg" not in html
+    # No inline script or style (Content-Security-Policy): the start-up script is a file.
+    assert "<script>" not in html and "<style" not in html and "style=" not in html
+    assert '<script src="/api/docs/?script="></script>' in html
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/schema/" in script.content.decode()
     for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
         assert finders.find(f"drf_spectacular_sidecar/swagger-ui-dist/{asset}"), asset
 

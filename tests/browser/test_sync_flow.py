@@ -196,7 +196,7 @@ def test_member_push_states_update_themselves_and_a_failed_push_is_retried(
     assert page.locator("#speakers .sync-pending").count() == 1
     assert page.input_value(f"#member-{synced.pk} input[name=name]") == "Half typed"
     page.click(f"#member-{synced.pk} summary:has-text('Rename')")  # closed: refreshing resumes
-    page.wait_for_function("document.querySelectorAll('#speakers .sync-synced').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#speakers .sync-synced').length === 2")
     assert page.get_attribute("#speakers", "hx-trigger") is None
 
     page.click(f"#member-{failed.pk}-sync button:has-text('Retry sync')")

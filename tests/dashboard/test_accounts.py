@@ -220,7 +220,7 @@ def test_label_must_be_unique_in_the_workspace(client, ws, admin):
 
 
 def test_edit_with_blank_secrets_keeps_them_and_typed_ones_replace(client, ws, admin):
-    acc = account(ws, "elevenlabs", "Voices")
+    acc = account(ws, "elevenlabs", "Voices", base_url="eu-residency")
     response = client.post(
         url("account_edit", ws, acc.pk),
         {"label": "Voices EU", "base_url": "eu-residency", "api_key": "", "vendor": "symbl"},
@@ -232,7 +232,11 @@ def test_edit_with_blank_secrets_keeps_them_and_typed_ones_replace(client, ws, a
     assert acc.webhook_secret == SECRETS["webhook_secret"]
     client.post(
         url("account_edit", ws, acc.pk),
-        {"label": "Voices EU", "base_url": "", "webhook_signing_secret": "whsec_rotated"},
+        {
+            "label": "Voices EU",
+            "base_url": "eu-residency",
+            "webhook_signing_secret": "whsec_rotated",
+        },
     )
     acc.refresh_from_db()
     assert acc.webhook_secret == "whsec_rotated" and acc.secret("api_key") == SECRETS["api_key"]
@@ -308,3 +312,51 @@ def test_a_label_the_services_refuse_after_the_form_is_shown_on_the_label(
     block = html[html.index('name="label"') :]
     assert "Another account of this workspace has this label." in block[: block.index("</label>")]
     assert ProviderAccount.objects.filter(workspace=ws).count() == 1
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:8000",
+        "http://localhost",
+        "http://[::1]",
+        "http://169.254.169.254/latest/meta-data",
+        "https://10.1.2.3",
+        "https://[::ffff:169.254.169.254]",
+    ],
+)
+def test_base_urls_inside_the_network_are_refused_on_the_field(
+    client, ws, admin, settings, base_url
+):
+    settings.VENDOR_EXTRA_HOSTS = []
+    response = client.post(
+        url("account_create", ws) + "?vendor=deepaffects",
+        {"label": "D", "base_url": base_url, "api_key": "k"},
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert list(form.errors) == ["base_url"]
+    assert not ProviderAccount.objects.exists()
+
+
+def test_changing_the_base_url_asks_for_the_secrets_again(client, ws, admin, settings):
+    settings.VENDOR_EXTRA_HOSTS = ["symbl-proxy.internal"]
+    acc = account(ws, "symbl", "S")
+    edit = url("account_edit", ws, acc.pk)
+    response = client.post(edit, {"label": "S", "base_url": "https://symbl-proxy.internal"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"app_id", "app_secret"}
+    assert "Enter this secret again" in errors["app_id"][0]
+    acc.refresh_from_db()
+    assert acc.base_url == "" and acc.secret("app_secret") == SECRETS["app_secret"]
+    typed = {"app_id": "new-id", "app_secret": "new-secret"}
+    response = client.post(
+        edit, {"label": "S", "base_url": "https://symbl-proxy.internal", **typed}
+    )
+    assert response.status_code == 302
+    acc.refresh_from_db()
+    assert (acc.base_url, acc.secret("app_secret")) == (
+        "https://symbl-proxy.internal",
+        "new-secret",
+    )

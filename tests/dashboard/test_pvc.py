@@ -209,6 +209,47 @@ def test_audio_is_fetched_through_the_client_and_sent_as_audio(client, editor, j
     assert route.calls[0].request.headers["xi-api-key"] == "sk_live_9f8e7d6c5b4a39281706"
 
 
+SCRIPT_PAGE = b"<html><script>fetch('/account/api-keys/', {method: 'POST'})</script></html>"
+
+
+@pytest.mark.parametrize(
+    "media_type",
+    ["text/html", "TEXT/HTML; charset=utf-8", "image/svg+xml", "application/xhtml+xml"],
+)
+def test_audio_the_vendor_labels_as_a_page_is_refused_with_the_reason(
+    client, editor, job, mocked, media_type
+):
+    body = {"audio_base_64": base64.b64encode(SCRIPT_PAGE).decode(), "media_type": media_type}
+    mocked.get(f"{PVC}/speakers/spk_a/audio", json=body)
+    response = client.get(audio_url(job, tracks(job)["spk_a"]))
+    assert response.status_code == 502
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("ElevenLabs sent something else than audio for Speaker 1:")
+    assert "is not audio or video" in text and "<script>" not in text
+
+
+@pytest.mark.parametrize(
+    ("media_type", "served", "filename"),
+    [
+        ("audio/mpeg", "audio/mpeg", "speaker-spk_b.mp3"),
+        ("Audio/WAV; codecs=1", "audio/wav", "speaker-spk_b.wav"),
+        ("video/webm", "video/webm", "speaker-spk_b.webm"),
+        ("", "audio/mpeg", "speaker-spk_b.mp3"),
+    ],
+)
+def test_audio_is_served_as_a_nosniff_attachment_of_its_audio_type(
+    client, editor, job, mocked, media_type, served, filename
+):
+    body = {**recorded("elevenlabs", "speaker_audio.json"), "media_type": media_type}
+    mocked.get(f"{PVC}/speakers/spk_b/audio", json=body)
+    response = client.get(audio_url(job, tracks(job)["spk_b"]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == served
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+
+
 @pytest.mark.parametrize(
     ("status", "name", "reason"),
     [

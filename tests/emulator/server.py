@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from providers.http import VendorSession
+
 from .base import Request, Response, VendorState
 from .datasets import Datasets
 from .deepaffects import DeepAffects
@@ -127,6 +129,15 @@ class VendorEmulator:
         if vendor not in self.vendors:
             raise KeyError(f"no emulated vendor {vendor!r}; choose from {', '.join(self.VENDORS)}")
         return f"{self.url}/{vendor}"
+
+    #: Host names a vendor session must trust to reach the emulator (it is on loopback,
+    #: which vendor sessions refuse otherwise: providers.egress).
+    HOSTS = ("127.0.0.1",)
+
+    def session(self, vendor: str, **kwargs: Any) -> VendorSession:
+        """A :class:`~providers.http.VendorSession` named ``vendor`` that may reach the
+        emulator (``kwargs`` as for the session: ``timeout``...)."""
+        return VendorSession(vendor, extra_hosts=self.HOSTS, **kwargs)
 
     # -- faults and the request log ---------------------------------------------------------
 

@@ -18,7 +18,9 @@ VOICE, SAMPLE = "VxQ1abc", "smp_77"
 
 @pytest.fixture
 def client(emulator):
-    return ElevenLabsClient("xi-key", base_url=emulator.base_url("elevenlabs"))
+    return ElevenLabsClient(
+        "xi-key", base_url=emulator.base_url("elevenlabs"), session=emulator.session("ElevenLabs")
+    )
 
 
 def test_async_transcript_is_404_until_ready_then_the_diarized_words(emulator, client):

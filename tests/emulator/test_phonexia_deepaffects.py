@@ -14,7 +14,9 @@ from tests.emulator import Fault
 
 @pytest.fixture
 def phonexia(emulator):
-    return PhonexiaClient(emulator.base_url("phonexia"), api_key="phx-key")
+    return PhonexiaClient(
+        emulator.base_url("phonexia"), api_key="phx-key", session=emulator.session("Phonexia")
+    )
 
 
 def test_phonexia_task_goes_pending_running_done_with_two_channels(emulator, phonexia):
@@ -72,7 +74,9 @@ def test_phonexia_validates_the_config_part(emulator):
 
 def test_deepaffects_posts_the_result_to_the_webhook_after_the_delay(emulator, receiver):
     emulator.deepaffects.delay = 0.1
-    client = DeepAffectsClient("da-key", base_url=emulator.base_url("deepaffects"))
+    client = DeepAffectsClient(
+        "da-key", base_url=emulator.base_url("deepaffects"), session=emulator.session("DeepAffects")
+    )
     request_id = client.diarize_async(
         request_id="8c0a7f52-91d4-4c1e-b1b3-0d6a5c2e9f10",
         webhook_url=receiver.url("/webhooks/deepaffects/tok/"),
@@ -101,12 +105,16 @@ def _diarize(client: DeepAffectsClient, request_id: str, webhook: str) -> str:
 def test_deepaffects_needs_the_key_and_a_silent_outcome_never_calls_back(emulator, receiver):
     emulator.deepaffects.api_key = "da-key"
     emulator.deepaffects.delay = 0.05
-    wrong = DeepAffectsClient("wrong", base_url=emulator.base_url("deepaffects"))
+    wrong = DeepAffectsClient(
+        "wrong", base_url=emulator.base_url("deepaffects"), session=emulator.session("DeepAffects")
+    )
     with pytest.raises(ProviderError) as info:
         _diarize(wrong, "r1", receiver.url())
     assert info.value.status == 401
     emulator.inject("deepaffects", "POST /audio/*", Fault.outcome("silent"))
-    client = DeepAffectsClient("da-key", base_url=emulator.base_url("deepaffects"))
+    client = DeepAffectsClient(
+        "da-key", base_url=emulator.base_url("deepaffects"), session=emulator.session("DeepAffects")
+    )
     _diarize(client, "r2", receiver.url())
     _diarize(client, "r3", receiver.url())
     [body] = receiver.wait(1)

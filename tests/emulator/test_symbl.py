@@ -15,7 +15,9 @@ MEDIA = "https://media.example.org/weekly.mp3"
 
 @pytest.fixture
 def client(emulator):
-    return SymblClient("app-1", "secret-1", base_url=emulator.base_url("symbl"))
+    return SymblClient(
+        "app-1", "secret-1", base_url=emulator.base_url("symbl"), session=emulator.session("Symbl")
+    )
 
 
 def test_tokens_are_cached_per_app_and_bad_credentials_get_401(emulator):

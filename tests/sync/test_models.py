@@ -223,3 +223,21 @@ def test_admin_errors_do_not_echo_secrets(staff, workspace):
     assert response.status_code == 200  # app_id is missing
     page = response.content.decode()
     assert "echo-me-not-42" not in page and "Required for this vendor" in page
+
+
+def test_admin_change_of_the_base_url_needs_the_secrets_again(staff, accounts, settings):
+    settings.VENDOR_EXTRA_HOSTS = ["symbl-proxy.internal"]
+    account = accounts["symbl"]
+    url = f"/admin/sync/provideraccount/{account.pk}/change/"
+    data = {"label": account.label, "base_url": "https://symbl-proxy.internal"}
+    response = staff.post(url, data)
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"app_id", "app_secret"}
+    account.refresh_from_db()
+    assert account.base_url == ""
+    response = staff.post(url, {**data, "base_url": "http://169.254.169.254/"})
+    assert "metadata address" in str(response.context["adminform"].form.errors["base_url"])
+    typed = {"app_id": "id-2", "app_secret": "secret-2"}
+    assert staff.post(url, {**data, **typed}).status_code == 302
+    account.refresh_from_db()
+    assert account.base_url == "https://symbl-proxy.internal"

@@ -79,12 +79,17 @@ def test_an_unknown_vendor_is_a_vendor_error(ws):
     assert list(refused.value.errors) == ["vendor"]
 
 
-def test_update_keeps_what_is_not_given(ws):
+def test_update_keeps_what_is_not_given(ws, settings):
+    settings.VENDOR_EXTRA_HOSTS = ["proxy.example.org"]
     account = accounts.account_create(
         workspace=ws, vendor="symbl", label="Main", secrets={"app_id": "a", "app_secret": "b"}
     )
     accounts.account_update(account=account, secrets={"app_id": "", "app_secret": None})
-    accounts.account_update(account=account, base_url="https://proxy.example.org")
+    accounts.account_update(
+        account=account,
+        base_url="https://proxy.example.org",
+        secrets={"app_id": "a", "app_secret": "b"},
+    )
     accounts.account_update(account=account, label="Main 2", secrets={"app_secret": "b2"})
     account = ProviderAccount.objects.get(pk=account.pk)
     assert (account.label, account.base_url) == ("Main 2", "https://proxy.example.org")
@@ -100,12 +105,12 @@ def test_update_may_keep_its_own_label_in_another_case(ws):
 
 def test_a_label_taken_between_the_check_and_the_save_is_a_label_error(ws, monkeypatch):
     accounts.account_create(
-        workspace=ws, vendor="phonexia", label="Lab", base_url="https://a.example.org"
+        workspace=ws, vendor="phonexia", label="Lab", base_url="https://phx.example.org"
     )
     monkeypatch.setattr(accounts, "label_error", lambda **kwargs: None)
     with pytest.raises(accounts.AccountInvalid) as refused:
         accounts.account_create(
-            workspace=ws, vendor="phonexia", label="Lab", base_url="https://b.example.org"
+            workspace=ws, vendor="phonexia", label="Lab", base_url="https://phonexia.example.org"
         )
     assert refused.value.errors == {"label": [accounts.LABEL_TAKEN]}
     assert ProviderAccount.objects.count() == 1

@@ -106,7 +106,9 @@ class AccountWriteSerializer(serializers.Serializer):
         max_length=200,
         help_text="ElevenLabs: a region (`default`, `us`, `eu-residency`, `in-residency`, "
         "`sg-residency`; blank = default). Phonexia: the server URL (required). Symbl, "
-        "DeepAffects: blank for the vendor's URL, or an http(s) URL.",
+        "DeepAffects: blank for the vendor's URL. A URL must be https on the vendor's public "
+        "hosts, or on a host the portal lists in `VENDOR_EXTRA_HOSTS`; loopback, private and "
+        "metadata addresses are refused. Changing it requires the secrets again.",
     )
     appId = _secret("Symbl app id (required for Symbl).")
     appSecret = _secret("Symbl app secret (required for Symbl).")

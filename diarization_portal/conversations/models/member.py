@@ -111,3 +111,10 @@ class Member(models.Model):
     def colour(self) -> str:
         """A stable colour for the member's chip, from its position."""
         return PALETTE[self.position % len(PALETTE)]
+
+    @property
+    def colour_class(self) -> str:
+        """The CSS class (``c0``…``c15``) that sets ``--chip`` to :attr:`colour`
+        (``static/css/portal.css``): pages carry no inline style, so a strict
+        Content-Security-Policy holds."""
+        return f"c{self.position % len(PALETTE)}"

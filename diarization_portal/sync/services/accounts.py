@@ -11,13 +11,17 @@ Rules:
   Phonexia server URL, else blank or an http(s) URL);
 * secrets are write-only: only the vendor's own can be given (:func:`secret_names`), a blank
   or missing value keeps the stored one, and the vendor's required secrets
-  (:data:`~diarization_portal.sync.models.REQUIRED_SECRETS`) must be stored or given.
+  (:data:`~diarization_portal.sync.models.REQUIRED_SECRETS`) must be stored or given;
+* a stored secret is only ever sent where it was entered for: changing the base URL (the
+  host it resolves to) or the vendor requires typing every stored vendor secret again
+  (:func:`reentry_errors`).
 
 Secret values are never logged nor put in an error message; logs name the secrets changed.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 
@@ -38,6 +42,10 @@ ALL_SECRETS = ("app_id", "app_secret", "api_key", WEBHOOK_SECRET)
 UNUSED_SECRET = "This vendor does not use this secret."
 REQUIRED_SECRET = "Required for this vendor."
 LABEL_TAKEN = "Another account of this workspace has this label."
+SECRET_AGAIN = (
+    "Enter this secret again: the base URL changed, and a stored secret is only sent to the "
+    "URL it was entered for."
+)
 
 
 class AccountInvalid(ValueError):
@@ -81,6 +89,29 @@ def secret_errors(
     return errors
 
 
+def reentry_errors(
+    *, stored: ProviderAccount, vendor: str, base_url: str | None, typed: Mapping[str, str | None]
+) -> dict[str, str]:
+    """``{secret name: SECRET_AGAIN}`` for each secret ``stored`` (the account as saved) holds
+    that is not ``typed`` again, when the account's endpoint changes: another ``vendor``, or a
+    ``base_url`` (``None`` = unchanged) that resolves to another URL
+    (:attr:`ProviderAccount.resolved_base_url`: ``""`` and ``"default"`` are the same
+    ElevenLabs region). Empty for a new account. The ElevenLabs webhook secret is not sent
+    anywhere (it checks what ElevenLabs sends) and need not be typed again."""
+    if stored.pk is None:
+        return {}
+    after = ProviderAccount(
+        vendor=vendor, base_url=stored.base_url if base_url is None else base_url.strip()
+    )
+    if vendor == stored.vendor and after.resolved_base_url == stored.resolved_base_url:
+        return {}
+    return {
+        name: SECRET_AGAIN
+        for name in SECRET_NAMES.get(stored.vendor, ())
+        if stored.secret(name) and not (typed.get(name) or "").strip()
+    }
+
+
 def label_error(*, workspace_id: int, label: str, exclude_pk: int | None = None) -> str | None:
     """:data:`LABEL_TAKEN` when another account of the workspace has ``label`` (ignoring
     case), else ``None``. One query."""
@@ -90,10 +121,21 @@ def label_error(*, workspace_id: int, label: str, exclude_pk: int | None = None)
     return LABEL_TAKEN if clash.exists() else None
 
 
-def _check(account: ProviderAccount, secrets: Mapping[str, str | None]) -> None:
-    """Validate ``account`` (unsaved changes applied) and the ``secrets`` to store; raise
-    :class:`AccountInvalid` with every error found."""
+def _check(
+    account: ProviderAccount,
+    secrets: Mapping[str, str | None],
+    stored: ProviderAccount | None = None,
+) -> None:
+    """Validate ``account`` (unsaved changes applied) and the ``secrets`` to store, against
+    ``stored`` (the account as saved, for an update); raise :class:`AccountInvalid` with
+    every error found."""
     errors: dict[str, list[str]] = {}
+    if stored is not None:
+        again = reentry_errors(
+            stored=stored, vendor=account.vendor, base_url=account.base_url, typed=secrets
+        )
+        for name, message in again.items():
+            errors.setdefault(name, []).append(message)
     account.label = (account.label or "").strip()
     try:
         account.full_clean(exclude=["workspace"], validate_unique=False, validate_constraints=False)
@@ -182,17 +224,19 @@ def account_update(
     """Change ``account``'s ``label``, ``base_url`` and secrets; ``None`` keeps a field, and a
     blank or missing secret keeps the stored value. The vendor and workspace never change.
 
-    Raises :class:`AccountInvalid` naming each bad field (nothing is saved then). Returns the
-    account as saved.
+    A ``base_url`` that changes where requests go requires the stored secrets to be given
+    again (:func:`reentry_errors`). Raises :class:`AccountInvalid` naming each bad field
+    (nothing is saved then). Returns the account as saved.
     """
     secrets = dict(secrets or {})
     current = ProviderAccount.objects.select_for_update(of=("self",)).select_related("workspace")
     current = current.get(pk=account.pk)
+    stored = copy.copy(current)
     if label is not None:
         current.label = label
     if base_url is not None:
         current.base_url = base_url
-    _check(current, secrets)
+    _check(current, secrets, stored)
     changed = _store(current, secrets)
     _save(current)
     logger.info(
