@@ -86,18 +86,24 @@ class Watch:
             original_members=set(self.original["members"]),
         )
 
-    def undo_everything(self) -> None:
+    def undo_everything(self, *, check_each: bool = True) -> int:
         """Undo every active edit newest first (each must succeed), checking the invariants
-        after each; then everything reads as imported."""
+        before, at the end and (``check_each``) after each undo; then everything reads as
+        imported. Returns the number of edits undone."""
         self.check()
         active = SpeakerEdit.objects.filter(conversation=self.conv, undone_at__isnull=True)
+        undone = 0
         for edit in active.order_by("-pk"):
             edit_undo(edit=edit)
-            self.check()
+            undone += 1
+            if check_each:
+                self.check()
+        self.check()
         final = props.attribution(self.conv)
         assert final["messages"] == self.original["messages"]
         assert final["insights"] == self.original["insights"]
         assert final["members"] == self.original["members"]
+        return undone
 
 
 def test_reassign_vs_merge_of_the_member_an_insight_is_from(conv):
