@@ -26,6 +26,9 @@ from diarization_portal.conversations.services.speakers import (
 
 log = logging.getLogger(__name__)
 
+#: The message of a 409 ``conflict`` for a speaker operation that lost a race.
+CONCURRENT_EDIT = "Someone changed these speakers at the same time; reload them and try again."
+
 TYPES: dict[type[Exception], str] = {
     exceptions.ParseError: "parse_error",
     exceptions.ValidationError: "validation_error",
@@ -112,9 +115,7 @@ def api_exception_handler(exc: Exception, context: dict):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     elif isinstance(exc, ConcurrentEdit):
-        exc = Conflict(
-            "Someone changed these speakers at the same time; reload them and try again."
-        )
+        exc = Conflict(CONCURRENT_EDIT)
     elif isinstance(exc, UndoConflict):
         exc = Conflict(str(exc))
     elif isinstance(exc, SpeakerOperationError):
