@@ -166,7 +166,9 @@ class ByApi:
         if reply.status_code == 409 and kind == "conflict":
             # an undo a later edit blocks (it lists them) or a lost race
             return "refused" if "blockingEdits" in reply.json() else "conflict"
-        if reply.status_code in (400, 404) and kind in ("invalid_operation", "not_found"):
+        # refused; validation_error: a member an undo of its split deleted since it was drawn
+        refusals = ("invalid_operation", "not_found", "validation_error")
+        if reply.status_code in (400, 404) and kind in refusals:
             return "refused"
         raise AssertionError(f"{op}: {reply.status_code} {reply.text[:500]}")
 

@@ -17,9 +17,12 @@ split, undo), taken before anything the operation records is read:
    (:func:`_lock_members`). Which members that is comes from an unlocked read; once they are
    locked the operation reads again. When another operation committed in between and brought
    in a member not locked yet (a merge moved a line to it), that member is locked without
-   waiting (``NOWAIT``): an operation only ever waits inside its one ordered statement, so two
-   operations never wait on each other in a cycle. Undo locks the edit's members, then the
-   edit row, and only then looks for later edits that block it.
+   waiting (``NOWAIT``): an operation only ever waits for members inside its one ordered
+   statement, so member locks never make a cycle. Undo locks the edit's members, then the
+   edit row, and only then looks for later edits that block it. Rows an operation updates
+   belong to members it holds; one insight belongs to two (``from`` and ``assignee``), so
+   two merges can still meet on two insights in opposite orders: PostgreSQL reports that
+   deadlock and the operation it picks is started again (below).
 3. A lost race is refused with :class:`ConcurrentEdit`: a member the caller saw live was
    merged (or deleted by an undo) before the lock. A deadlock (SQLSTATE 40P01), serialization
    failure (40001), a ``NOWAIT`` lock that was taken (55P03), or rows that kept changing over
@@ -48,7 +51,7 @@ from django.utils import timezone
 
 from diarization_portal.sync.services import members_changed
 
-from ..models import EditOp, Insight, Member, Message, SpeakerEdit
+from ..models import Conversation, EditOp, Insight, Member, Message, SpeakerEdit
 
 # SQLite accepts 32,766 bound parameters per statement; stay well below.
 ID_CHUNK = 5000
@@ -137,7 +140,7 @@ def _hold_conversation(conversation_id: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT 1 FROM conversations_conversation WHERE id = %s FOR KEY SHARE",
+                f"SELECT 1 FROM {Conversation._meta.db_table} WHERE id = %s FOR KEY SHARE",
                 [conversation_id],
             )
 
