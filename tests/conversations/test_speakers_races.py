@@ -198,3 +198,25 @@ def test_reassign_vs_rename_by_email_take_their_locks_in_one_order(conv):
     assert first.ok or second.ok
     assert set(Message.objects.filter(pk__in=lines).values_list("member_id", flat=True)) == {d.pk}
     watch.undo_everything()
+
+
+def test_undo_giving_back_an_email_vs_rename_taking_it(conv):
+    """An undo gives A back its email while B is renamed with that email: whichever goes
+    second sees the first (B then merges into A by email), so two live speakers never end
+    with one email."""
+    a, b, _, _ = members_of(conv)
+    Member.objects.filter(pk=a.pk).update(email="ada@example.com")
+    watch = Watch(conv)
+    change = member_rename(member=fresh(a), name=a.name, email="ada@work.example.com")
+
+    first, second = race(
+        lambda: edit_undo(edit=change),
+        lambda: member_rename(member=fresh(b), name="Bea", email="ada@example.com"),
+        at=updates(Member),
+    )
+    refused_or_done(first, second)
+    assert first.ok and second.ok
+    holders = Member.objects.live().filter(conversation=conv, email="ada@example.com")
+    assert list(holders.values_list("pk", flat=True)) == [a.pk]
+    assert second.result.op == "merge"
+    watch.undo_everything()

@@ -12,7 +12,9 @@ split, undo), taken before anything the operation records is read:
    lock from its first statement, so operations run one after the other; ``select_for_update``
    is a no-op there and everything below is already true.
 2. On PostgreSQL: the conversation row (``FOR KEY SHARE``: an import into the conversation,
-   which locks it ``FOR UPDATE`` before its members, goes first or waits), then every member
+   which locks it ``FOR UPDATE`` before its members, goes first or waits; ``FOR NO KEY
+   UPDATE`` for a rename that sets an email and an undo that gives one back, so that two of
+   them never both find the email free and leave it on two live members), then every member
    the operation will read or move, locked in **one** statement ordered by primary key
    (:func:`_lock_members`). Which members that is comes from an unlocked read; once they are
    locked the operation reads again. When another operation committed in between and brought
@@ -134,13 +136,17 @@ def _chunks(ids: list[int], size: int = ID_CHUNK) -> Iterator[list[int]]:
         yield ids[i : i + size]
 
 
-def _hold_conversation(conversation_id: int) -> None:
-    """PostgreSQL: ``FOR KEY SHARE`` on the conversation row, before any member lock (see the
-    module docstring). Speaker operations do not block each other with it."""
+def _hold_conversation(conversation_id: int, *, emails: bool = False) -> None:
+    """PostgreSQL: lock the conversation row before any member lock (see the module
+    docstring): ``FOR KEY SHARE``, with which speaker operations do not block each other, or,
+    for an operation that gives a member an email (``emails``), ``FOR NO KEY UPDATE``, which
+    such operations take one at a time: whether another live member holds that email is a
+    read no member lock protects."""
     if connection.vendor == "postgresql":
+        mode = "NO KEY UPDATE" if emails else "KEY SHARE"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT 1 FROM {Conversation._meta.db_table} WHERE id = %s FOR KEY SHARE",
+                f"SELECT 1 FROM {Conversation._meta.db_table} WHERE id = %s FOR {mode}",
                 [conversation_id],
             )
 
@@ -228,7 +234,7 @@ def member_rename(*, member: Member, name: str, email: str | None = None, user=N
         raise SpeakerOperationError("a name has at most 200 characters")
     email = email.strip().lower() if email is not None else None
     conversation_id = member.conversation_id
-    _hold_conversation(conversation_id)
+    _hold_conversation(conversation_id, emails=bool(email))
     holder = _email_holder_id(conversation_id, member.pk, email) if email else None
     rows = _lock_members(conversation_id, {member.pk, holder} - {None})
     current = rows[member.pk]
@@ -537,10 +543,14 @@ def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
     commit until the undo does.
     Raises :class:`SpeakerOperationError` when it is already undone and :class:`UndoConflict`
     when a later active edit changed the same members (undo that one first), or when undoing
-    a rename would give back an email another live member holds now.
+    a rename or a merge would give back an email another live member holds now.
     """
     edit = SpeakerEdit.objects.get(pk=edit.pk)  # the payload never changes: no lock needed
-    _hold_conversation(edit.conversation_id)
+    # giving back an email: a rename's, or a merged member's (live again with its own)
+    emails = edit.op == EditOp.MERGE or (
+        edit.op == EditOp.RENAME and bool(edit.payload["before"].get("email"))
+    )
+    _hold_conversation(edit.conversation_id, emails=emails)
     _lock_members(edit.conversation_id, edit.member_ids())
     edit = SpeakerEdit.objects.select_for_update().get(pk=edit.pk)
     if edit.is_undone:
@@ -553,6 +563,8 @@ def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
         _check_email_free(edit.conversation_id, p["member"], p["before"].get("email") or "")
         Member.objects.filter(pk=p["member"]).update(**p["before"])
     elif edit.op == EditOp.MERGE:
+        source = Member.objects.get(pk=p["source"])  # locked above
+        _check_email_free(edit.conversation_id, source.pk, source.email)
         Member.objects.filter(pk=p["source"]).update(merged_into=None)
         _move(Message, "member_id", p["messages"], p["source"])
         _move(Insight, "from_member_id", p["insights_from"], p["source"])
