@@ -47,7 +47,7 @@ from .test_speakers_races import Watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SECONDS = float(os.environ.get("SPEAKER_RACE_SECONDS", "12"))
+SECONDS = float(os.environ.get("SPEAKER_RACE_SECONDS", "10"))
 THREADS = int(os.environ.get("SPEAKER_RACE_THREADS", "8"))
 #: Operations and how often each is drawn.
 WEIGHTS = {"rename": 2, "rename_email": 1, "merge": 2, "reassign": 3, "split": 1, "undo": 4}
