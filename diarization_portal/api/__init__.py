@@ -34,7 +34,8 @@ Errors (:mod:`.exceptions`)
     camelCase API name (list items add their index). Raise
     :class:`.exceptions.QueryValidationError` for bad query parameters; serializer errors are
     body errors; :class:`~diarization_portal.conversations.services.speakers.SpeakerOperationError`
-    raised by a service becomes ``invalid_operation`` (``UndoConflict``: ``conflict``). A retry
+    raised by a service becomes ``invalid_operation`` (``UndoConflict`` and ``ConcurrentEdit``,
+    an edit that lost a race with another edit of the same speakers: ``conflict``). A retry
     the job's or member's state refuses
     (:class:`~diarization_portal.sync.services.RetryRefused`) is a ``conflict``: the request is
     sound, the current state is not, and ``message`` says why.

@@ -19,11 +19,15 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from diarization_portal.conversations.services.speakers import (
+    ConcurrentEdit,
     SpeakerOperationError,
     UndoConflict,
 )
 
 log = logging.getLogger(__name__)
+
+#: The message of a 409 ``conflict`` for a speaker operation that lost a race.
+CONCURRENT_EDIT = "Someone changed these speakers at the same time; reload them and try again."
 
 TYPES: dict[type[Exception], str] = {
     exceptions.ParseError: "parse_error",
@@ -103,12 +107,15 @@ def _type_of(exc: exceptions.APIException) -> str:
 def api_exception_handler(exc: Exception, context: dict):
     """DRF ``EXCEPTION_HANDLER``: every error in the one shape, headers (``WWW-Authenticate``,
     ``Retry-After``, ``Allow``) kept. Speaker operation errors raised by services become 400
-    ``invalid_operation`` (``UndoConflict``: 409 ``conflict``); an unexpected exception is logged
-    and answered 500 ``server_error``."""
+    ``invalid_operation`` (``UndoConflict``, and ``ConcurrentEdit``, an operation that lost a
+    race with another one on the same speakers: 409 ``conflict``); an unexpected exception is
+    logged and answered 500 ``server_error``."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, ConcurrentEdit):
+        exc = Conflict(CONCURRENT_EDIT)
     elif isinstance(exc, UndoConflict):
         exc = Conflict(str(exc))
     elif isinstance(exc, SpeakerOperationError):

@@ -132,10 +132,12 @@ def _after_edit(request: HttpRequest, conversation, membership, *, error: str = 
 
 def _apply(request: HttpRequest, conversation, membership, operation) -> HttpResponse:
     """Run ``operation()`` (a speaker service call returning a SpeakerEdit) and answer with
-    its summary, or with the reason it was refused."""
+    its summary, or with the reason it was refused (a lost race with another edit of the
+    same speakers, :class:`~.speakers.ConcurrentEdit`: "Someone changed these speakers —
+    reload", over the freshly rendered speakers)."""
     try:
         edit = operation()
-    except speakers.SpeakerOperationError as exc:
+    except speakers.SpeakerOperationError as exc:  # ConcurrentEdit: "… — reload"
         return _after_edit(request, conversation, membership, error=str(exc))
     return _after_edit(request, conversation, membership, note=edit.summary)
 
@@ -239,6 +241,8 @@ def edit_undo(request: HttpRequest, pk: int, edit_pk: int) -> HttpResponse:
     edit = get_object_or_404(SpeakerEdit, pk=edit_pk, conversation=conversation)
     try:
         speakers.edit_undo(edit=edit, user=request.user)
+    except speakers.ConcurrentEdit as exc:
+        return _after_edit(request, conversation, membership, error=str(exc))
     except speakers.SpeakerOperationError as exc:
         return _after_edit(request, conversation, membership, error=f"Cannot undo: {exc}")
     return _after_edit(request, conversation, membership, note=f"Undone: {edit.summary}")

@@ -61,7 +61,7 @@ def test_the_schema_lists_every_endpoint_with_bearer_auth(client):
         "description": "An API key from /account/api-keys/: `Authorization: Bearer <key>`.",
     }
     put = schema["paths"]["/api/v1/conversations/{id}/members/{member_id}"]["put"]
-    assert set(put["responses"]) == {"200", "400", "401", "403", "404", "415", "429"}
+    assert set(put["responses"]) == {"200", "400", "401", "403", "404", "409", "415", "429"}
     reply = put["responses"]["200"]["content"]["application/json"]["schema"]
     assert reply == {"$ref": "#/components/schemas/MessageReply"}
     error = put["responses"]["404"]["content"]["application/json"]["schema"]

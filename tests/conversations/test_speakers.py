@@ -742,6 +742,23 @@ def test_undo_of_rename_refuses_to_give_back_an_email_another_member_took(conv):
     assert Member.objects.get(pk=a.pk).email == "ada@example.com"
 
 
+def test_undo_of_merge_refuses_to_bring_back_an_email_another_member_took(conv):
+    a, b, c = members_of(conv)
+    Member.objects.filter(pk=a.pk).update(email="ada@example.com")
+    merge = member_merge(source=Member.objects.get(pk=a.pk), target=b)
+    taken = member_rename(member=c, name=c.name, email="ada@example.com")
+    assert taken.op == "rename"  # a merged member holds it: no merge by email
+    before = snapshot(conv)
+
+    with pytest.raises(UndoConflict, match=r"ada@example\.com"):
+        edit_undo(edit=merge)  # a live again with the email c has: two live holders
+
+    assert snapshot(conv) == before
+    edit_undo(edit=taken)
+    edit_undo(edit=merge)
+    assert Member.objects.get(pk=a.pk).merged_into_id is None
+
+
 def test_undo_conflicts_when_later_reassign_moved_merged_messages(conv):
     a, b, c = members_of(conv)
     original = snapshot(conv)

@@ -177,7 +177,7 @@ def test_reassign_records_the_speakers_the_lines_have_once_it_holds_their_locks(
     def merged_meanwhile():  # another transaction merges a into b before the lock on a
         member_merge(source=a, target=b)
 
-    with before_lock(Member, merged_meanwhile, nth=2) as locks:
+    with before_lock(Member, merged_meanwhile) as locks:
         edit = messages_reassign(messages=[line.pk], member=c, user=editor)
     assert len(locks) >= 2
     assert edit.payload["messages"] == {str(line.pk): b.pk}  # not the merged a
@@ -207,9 +207,9 @@ def test_rename_merges_by_email_only_into_a_member_that_still_has_it_once_locked
     def email_changed_meanwhile():  # another transaction gives b another email first
         member_rename(member=b, name=b.name, email="grace@work.example.com")
 
-    with before_lock(Member, email_changed_meanwhile, nth=2) as locks:
+    with before_lock(Member, email_changed_meanwhile) as locks:
         edit = member_rename(member=a, name="Grace", email="grace@example.com", user=editor)
-    assert len(locks) >= 2
+    assert locks
     assert edit.op == EditOp.RENAME  # nobody holds the email any more: no merge
     assert Member.objects.get(pk=a.pk).merged_into_id is None
     assert Member.objects.get(pk=a.pk).email == "grace@example.com"

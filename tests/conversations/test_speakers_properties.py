@@ -160,14 +160,22 @@ def live_view(state: dict) -> dict:
 
 
 def email_held_elsewhere(conv, edit: SpeakerEdit) -> bool:
-    """True when ``edit`` is a rename whose previous email another live member of ``conv``
-    holds now (undoing it would give two live members one email)."""
-    if edit.op != EditOp.RENAME or not edit.payload["before"].get("email"):
+    """True when ``edit`` is a rename whose previous email, or a merge whose merged member's
+    email, another live member of ``conv`` holds now (undoing it would give two live members
+    one email)."""
+    if edit.op == EditOp.RENAME:
+        member, email = edit.payload["member"], edit.payload["before"].get("email")
+    elif edit.op == EditOp.MERGE:
+        member = edit.payload["source"]
+        email = Member.objects.get(pk=member).email
+    else:
+        return False
+    if not email:
         return False
     return (
         Member.objects.live()
-        .filter(conversation=conv, email__iexact=edit.payload["before"]["email"])
-        .exclude(pk=edit.payload["member"])
+        .filter(conversation=conv, email__iexact=email)
+        .exclude(pk=member)
         .exists()
     )
 

@@ -10,6 +10,7 @@ from diarization_portal.conversations.models import Conversation, Member
 from diarization_portal.conversations.services import speakers
 
 from ..access import conversation_for, member_for
+from ..schema import error_response
 from ..serializers import MemberSerializer, MemberUpdateSerializer, MessageReplySerializer
 from .base import ConversationScoped
 
@@ -58,10 +59,12 @@ class MemberDetail(ConversationScoped):
             "belongs to another member of the conversation, this member is merged into that "
             "one, which keeps its own id, name and email; this member's id then no longer "
             'exists. `email` left out or null keeps the email, `""` clears it. Editors and '
-            "admins only. Sending what the member already has changes nothing and answers 200."
+            "admins only. Sending what the member already has changes nothing and answers 200. "
+            "A 409 `conflict` when another edit of the same speakers got there first (nothing "
+            "changed: read the members again)."
         ),
         request=MemberUpdateSerializer,
-        responses={200: MessageReplySerializer},
+        responses={200: MessageReplySerializer, 409: error_response(409)},
         examples=[
             OpenApiExample(
                 "Rename",

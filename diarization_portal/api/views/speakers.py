@@ -10,8 +10,10 @@
 
 Each calls one service of :mod:`diarization_portal.conversations.services.speakers`; a refused
 operation is a 400 ``invalid_operation`` and an undo blocked by later edits a 409 ``conflict``
-that lists them (``blockingEdits``). Ids in a body that name nothing in the conversation are a
-400 ``validation_error`` naming the field (``["body", "messageIds", 3]``).
+that lists them (``blockingEdits``); any of them that loses a race with another edit of the
+same speakers (``ConcurrentEdit``) is a 409 ``conflict`` too, and changed nothing. Ids in a
+body that name nothing in the conversation are a 400 ``validation_error`` naming the field
+(``["body", "messageIds", 3]``).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from diarization_portal.conversations.models import (
 from diarization_portal.conversations.services import speakers
 
 from ..access import MAX_PK, conversation_for, member_for
-from ..exceptions import error_body
+from ..exceptions import CONCURRENT_EDIT, error_body
 from ..pagination import paged
+from ..schema import error_response
 from ..serializers import MemberSerializer
 from ..serializers.speakers import (
     EditSerializer,
@@ -45,6 +48,11 @@ from ..serializers.speakers import (
     UndoConflictSerializer,
 )
 from .base import ConversationItemList, ConversationScoped
+
+LOST_RACE = (
+    "One that loses a race with another edit of the same speakers is a 409 `conflict` "
+    "(nothing changed: read the speakers again)."
+)
 
 #: Unknown message ids reported per request (the rest are counted in the message).
 MAX_REPORTED = 50
@@ -144,10 +152,10 @@ class MemberMerge(ConversationScoped):
             "`targetId`, which keeps its own id, name and email; the member in the path then "
             "no longer exists (as after Symbl's merge by email). Undo it with the edit's "
             "undo. Editors and admins. A merge into itself, or of a member already merged, is "
-            "a 400 `invalid_operation`."
+            "a 400 `invalid_operation`. " + LOST_RACE
         ),
         request=MergeSerializer,
-        responses={200: SpeakerOperationReplySerializer},
+        responses={200: SpeakerOperationReplySerializer, 409: error_response(409)},
         examples=[
             OpenApiExample(
                 "Merge",
@@ -176,10 +184,10 @@ class MessagesSplit(ConversationScoped):
             "Creates a member called `name` and gives it the messages `messageIds`; insights "
             "whose messages all end up with the new member follow them (`from`). Undoing the "
             "edit gives the messages back and removes the member. Editors and admins. Replies "
-            "201 with the new `member`."
+            "201 with the new `member`. " + LOST_RACE
         ),
         request=SplitSerializer,
-        responses={201: SplitReplySerializer},
+        responses={201: SplitReplySerializer, 409: error_response(409)},
         tags=["speakers"],
     )
     def post(self, request, pk: int):
@@ -204,10 +212,10 @@ class MessagesReassign(ConversationScoped):
             "`memberId` said the messages `messageIds`. Insights whose messages all end up "
             "with one member take that member as `from`. `members` in the reply: the member "
             "and those who lost messages. Editors and admins. When the member already says "
-            "every message, or is merged, a 400 `invalid_operation`."
+            "every message, or is merged, a 400 `invalid_operation`. " + LOST_RACE
         ),
         request=ReassignSerializer,
-        responses={200: SpeakerOperationReplySerializer},
+        responses={200: SpeakerOperationReplySerializer, 409: error_response(409)},
         tags=["speakers"],
     )
     def post(self, request, pk: int):
@@ -260,7 +268,9 @@ class EditUndo(ConversationScoped):
             "Restores exactly what the edit changed and marks it undone. An edit already "
             "undone is a 400 `invalid_operation`; an edit a later active edit depends on "
             "(the same members) is a 409 `conflict` whose `blockingEdits` lists them: undo "
-            "those first. Editors and admins."
+            "those first. Editors and admins. An undo that loses a race with another edit of "
+            "the same speakers is a 409 `conflict` with no `blockingEdits` (nothing changed: "
+            "read the edits again)."
         ),
         request=None,
         responses={
@@ -280,6 +290,10 @@ class EditUndo(ConversationScoped):
             raise NotFound("No such edit in this conversation")
         try:
             edit = speakers.edit_undo(edit=edit, user=request.user)
+        except speakers.ConcurrentEdit:
+            body = error_body("conflict", CONCURRENT_EDIT)
+            body["blockingEdits"] = []
+            return Response(body, status=status.HTTP_409_CONFLICT)
         except speakers.UndoConflict as conflict:
             message = str(conflict)
             body = error_body("conflict", message[:1].upper() + message[1:])
