@@ -12,7 +12,6 @@ to detect the format from the content and dispatch::
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from providers.formats import (
     symbl,
     vtt,
 )
-from providers.formats._common import to_text
+from providers.formats._common import load_json, to_text
 from providers.types import ParseError, Transcript
 
 FORMATS = ("symbl", "rttm", "vtt", "srt")
@@ -155,8 +154,10 @@ def _load_json(text: str) -> Any:
     if not body.startswith(("{", "[")):
         return _NOT_JSON
     try:
-        return json.loads(body)
-    except json.JSONDecodeError:
+        return load_json(body)
+    except ParseError as err:
+        if err.location is None:  # well-formed JSON that cannot be read: too deep, NaN
+            raise
         return _INVALID_JSON
 
 
@@ -279,11 +280,11 @@ def _undetected(text: str, filename: str | None) -> ParseError:
         return ParseError("the file is empty")
     if body[0] in "{[":
         try:
-            data = json.loads(body)
-        except json.JSONDecodeError as err:
+            data = load_json(body)
+        except ParseError as err:
             return ParseError(
-                f"looks like JSON but is not valid JSON ({err.msg}); {expected}",
-                location=f"line {err.lineno} column {err.colno}",
+                f"looks like JSON but is not valid JSON ({err.reason}); {expected}",
+                location=err.location,
             )
         if isinstance(data, dict):
             keys = ", ".join(list(data)[:8]) or "none"
