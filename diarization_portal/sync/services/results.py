@@ -139,13 +139,27 @@ def jobs_sweep(*, now=None) -> int:
     return len(due)
 
 
+class WebhookConflict(Exception):
+    """A webhook brought a result for a job that already holds a different one."""
+
+
 @transaction.atomic
 def job_webhook(*, job_id: int, payload: dict | None = None) -> bool:
     """A vendor called back for ``job_id``: keep ``payload`` when the result only travels in
     the webhook body (DeepAffects, ElevenLabs STT without a transcription id), make a
     polling job due now and enqueue the same poll the sweeper would. A queued job (submit in
-    flight) only keeps the payload. Returns False (nothing done) for a finished job."""
+    flight) only keeps the payload. Returns False (nothing done) for a finished job, or when
+    the job already holds this same ``payload`` (a vendor's retry: idempotent).
+
+    The first result accepted for a job is the one imported: a ``payload`` that differs from
+    the one already kept raises :class:`WebhookConflict` and nothing is written, whatever the
+    job's state (the job row is locked before it is read).
+    """
     job = Job.objects.select_for_update().get(pk=job_id)
+    if payload is not None and job.result_payload is not None:
+        if job.result_payload != payload:
+            raise WebhookConflict(f"job {job.pk} already holds a different result")
+        return False
     if job.state in FINISHED or job.state == JobState.IMPORTING:
         return False
     fields: dict = {}
