@@ -1,14 +1,22 @@
 from django.urls import path
 
-from . import views, views_accounts, views_duplicates, views_exports, views_jobs, views_pvc
+from . import (
+    views,
+    views_accounts,
+    views_duplicates,
+    views_exports,
+    views_imports,
+    views_jobs,
+    views_pvc,
+)
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("w/<slug:slug>/", views.conversation_list, name="conversation_list"),
-    path("w/<slug:slug>/import/", views.conversation_import, name="conversation_import"),
+    path("w/<slug:slug>/import/", views_imports.conversation_import, name="conversation_import"),
     path("c/<int:pk>/", views.conversation_detail, name="conversation_detail"),
-    path("c/<int:pk>/import/", views.recording_append, name="recording_append"),
+    path("c/<int:pk>/import/", views_imports.recording_append, name="recording_append"),
     path(
         "c/<int:pk>/export.<str:fmt>", views_exports.conversation_export, name="conversation_export"
     ),

@@ -92,9 +92,7 @@ def webhook(view: Callable) -> Callable:
             return JsonResponse({"error": "unknown webhook"}, status=404)
         except services.WebhookConflict as err:
             logger.warning("webhook %s refused: %s", request.path, err)
-            return JsonResponse(
-                {"error": "this job already holds a different result"}, status=409
-            )
+            return JsonResponse({"error": "this job already holds a different result"}, status=409)
 
     return wrapper
 
