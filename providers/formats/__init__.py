@@ -11,7 +11,6 @@ to detect the format from the content and dispatch::
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from providers.formats import (
     symbl,
     vtt,
 )
-from providers.formats._common import load_json, to_text
+from providers.formats._common import iter_lines, load_json, to_text
 from providers.types import ParseError, Transcript
 
 FORMATS = ("symbl", "rttm", "vtt", "srt")
@@ -245,7 +244,7 @@ _VENDOR_CHECKS: tuple[tuple[str, Callable[[dict], bool]], ...] = (
 def _significant_lines(text: str) -> list[tuple[int, list[str]]]:
     lines = []
     # Read lines lazily: a large JSON file must not be split whole just to look at its start.
-    for number, line in enumerate(io.StringIO(text), start=1):
+    for number, line in enumerate(iter_lines(text), start=1):
         fields = line.split(maxsplit=rttm.MIN_SPEAKER_FIELDS + 2)
         if fields and not fields[0].startswith(";;"):
             lines.append((number, fields))

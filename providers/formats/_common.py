@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from providers.types import ParseError, Speaker, Utterance
@@ -74,6 +75,24 @@ def json_depth(value: Any, limit: int) -> int:
                 return deepest
             stack.extend((child, depth) for child in item)
     return deepest
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """Yield the lines of ``text`` one at a time, without their ``\n`` (a ``\r`` before it
+    stays, and ``str.split()`` drops it); a text with ``\r`` but no ``\n`` line endings (old
+    Mac files) is split at ``\r``.
+
+    Lazy and without a copy of ``text``: ``text.splitlines()`` would hold every line at once,
+    and ``io.StringIO(text)`` a copy of the text at four bytes a character.
+    """
+    end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find(end_of_line, start)
+        if end < 0:
+            end = size
+        yield text[start:end]
+        start = end + 1
 
 
 def line_of(text: str, offset: int) -> int:
