@@ -209,3 +209,16 @@ def test_any_mutated_file_is_imported_or_refused_with_nothing_written(sample, da
         file_import(workspace=ws, data=body[:start] + junk + body[end:], source_name=sample)
     except (ParseError, ImportRejected):
         assert counts() == before
+
+
+def test_an_unknown_speaker_after_rows_were_written_leaves_nothing():
+    """The message rows stream into the COPY (PostgreSQL) or the batched INSERTs (SQLite) as
+    they are made: a bad utterance after the first batch went out rolls every row back."""
+    ws = factories.workspace()
+    utterances = [Utterance(speaker_label="A", start=i, end=i + 0.5) for i in range(5000)]
+    utterances[4500] = Utterance(speaker_label="ghost", start=4500, end=4500.5)
+    transcript = Transcript(source="rttm", speakers=[Speaker(label="A")], utterances=utterances)
+    before = counts()
+    with pytest.raises(ImportRejected, match="utterance 4500: speaker 'ghost'"):
+        transcript_import(workspace=ws, transcript=transcript, source_name="x", sha256="ef" * 32)
+    assert counts() == before

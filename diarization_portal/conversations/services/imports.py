@@ -10,6 +10,8 @@ file's SHA-256, so a second recording appended to a conversation brings its own 
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -122,16 +124,21 @@ _MESSAGE_COLUMNS = (
 )
 
 
-def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+def _insert_rows(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:
     """INSERT ``rows`` (tuples of ``model`` field values in the order of ``fields``; ``None``
-    is NULL) into ``model``'s table on Django's connection, inside the caller's transaction.
+    is NULL; a list or an iterator, read once) into ``model``'s table on Django's connection,
+    inside the caller's transaction.
 
     PostgreSQL: one ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy()``, text format; psycopg
     escapes tabs, newlines and backslashes). SQLite: one ``executemany`` per :data:`BATCH`
-    rows. Errors are Django's (``django.db.DataError``, ``IntegrityError``…) on both.
+    rows. Errors are Django's (``django.db.DataError``, ``IntegrityError``…) on both; an
+    exception raised by the iterator propagates (the caller's transaction rolls back).
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
+    rows = itertools.chain([first], rows)
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
@@ -145,11 +152,11 @@ def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
             return
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-        for i in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[i : i + BATCH])
+        while batch := list(itertools.islice(rows, BATCH)):
+            cursor.executemany(sql, batch)
 
 
-def _insert_messages(rows: list[tuple]) -> None:
+def _insert_messages(rows: Iterable[tuple]) -> None:
     """INSERT message rows (tuples in the order of ``_MESSAGE_COLUMNS``): ``COPY`` on
     PostgreSQL, ``executemany`` on SQLite (:func:`_insert_rows`).
 
@@ -274,18 +281,22 @@ def transcript_import(
     existing = dict(
         Message.objects.filter(conversation=conversation).values_list("external_id", "pk")
     )
-    rows: list[tuple] = []
     ids_in_file: dict[str, None] = {}
     offset = job.time_offset
-    for index, utt in enumerate(transcript.utterances):
-        ext = (utt.external_id or f"{prefix}-{index}")[:200]
-        ids_in_file[ext] = None
-        if ext in existing:
-            continue
-        existing[ext] = 0  # a repeated id inside the file is imported once
-        diarized = _member_for(utt.speaker_label, utt.channel, by_label, f"utterance {index}")
-        rows.append(
-            (
+    created = [0]
+
+    def message_rows() -> Iterator[tuple]:
+        # Made one at a time as the INSERT or COPY reads them: a list of 2,000,000 row tuples
+        # would cost half a gigabyte.
+        for index, utt in enumerate(transcript.utterances):
+            ext = (utt.external_id or f"{prefix}-{index}")[:200]
+            ids_in_file[ext] = None
+            if ext in existing:
+                continue
+            existing[ext] = 0  # a repeated id inside the file is imported once
+            diarized = _member_for(utt.speaker_label, utt.channel, by_label, f"utterance {index}")
+            created[0] += 1
+            yield (
                 conversation.pk,
                 ext,
                 _live(diarized, everyone).pk,
@@ -296,9 +307,10 @@ def transcript_import(
                 utt.channel,
                 job.pk,
             )
-        )
-    _insert_messages(rows)
-    if rows:  # the new rows' keys: only those the insights link to are read back
+
+    _insert_messages(message_rows())
+    rows_created = created[0]
+    if rows_created:  # the new rows' keys: only those the insights link to are read back
         linked = {mid for item in transcript.insights for mid in item.message_ids}
         message_pk = _message_pks(conversation, linked)
     else:
@@ -341,7 +353,7 @@ def transcript_import(
     through = Insight.messages.through
     link_rows = [(new_insights[i].pk, mid) for i, mids in links for mid in dict.fromkeys(mids)]
     _insert_rows(through, ("insight", "message"), link_rows)
-    _analyze_after_commit({Message: len(rows), through: len(link_rows)})
+    _analyze_after_commit({Message: rows_created, through: len(link_rows)})
     return ImportResult(
         conversation=conversation,
         job=job,
@@ -350,7 +362,7 @@ def transcript_import(
         insights=len(insight_ids),
         created={
             "members": members_created,
-            "messages": len(rows),
+            "messages": rows_created,
             "insights": len(new_insights),
         },
     )
