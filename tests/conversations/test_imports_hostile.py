@@ -81,6 +81,12 @@ def test_text_that_cannot_be_stored_is_refused_naming_it(data, match):
     refused(data, "bad.rttm" if data.startswith(b"SPEAKER") else "bad.json", match)
 
 
+def test_a_nul_in_the_conversation_name_is_refused_naming_it():
+    body = json.loads((SAMPLES / "weekly-sync.symbl.json").read_text())
+    body["conversation"]["name"] = "Weekly\x00sync"
+    refused(json.dumps(body).encode(), "nul.json", r"transcript: title contains a NUL")
+
+
 def test_a_channel_beyond_32_bits_is_refused():
     refused(rttm(channel=str(2**40)), "wide.rttm", r"speaker 0: channel \d+ is out of range")
 
