@@ -19,14 +19,20 @@ from django.http import HttpRequest, HttpResponse
 FORM_OVERHEAD = 64 * 1024
 
 
+def human_size(size: int) -> str:
+    """``size`` bytes for people: ``"200 MB"``, ``"4.05 KB"``, ``"812 bytes"`` (1 MB = 2**20)."""
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:.3g} MB"
+    if size >= 1024:
+        return f"{size / 1024:.3g} KB"
+    return f"{size} bytes"
+
+
 def too_large_message(size: int | None = None) -> str:
-    """``"The file is larger than the import limit of 200 MB (209715200 bytes)."``"""
+    """``"The file (250 MB) is larger than the import limit of 200 MB (209715200 bytes)."``"""
     limit = settings.IMPORT_MAX_BYTES
-    sent = f" ({size} bytes sent)" if size else ""
-    return (
-        f"The file is larger than the import limit of {limit / 1_048_576:g} MB "
-        f"({limit} bytes){sent}."
-    )
+    sent = f" ({human_size(size)})" if size else ""
+    return f"The file{sent} is larger than the import limit of {human_size(limit)} ({limit} bytes)."
 
 
 def announced_size(request: HttpRequest) -> int:

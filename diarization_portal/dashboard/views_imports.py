@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from diarization_portal.conversations.services.file_jobs import file_import_queue
 from diarization_portal.conversations.services.imports import ImportRejected, file_import
-from diarization_portal.uploads import import_upload, too_large_message
+from diarization_portal.uploads import human_size, import_upload, too_large_message
 from diarization_portal.workspaces.access import workspace_for
 from providers.types import ParseError
 
@@ -52,7 +52,7 @@ def _import(request: HttpRequest, membership, *, into=None):
     if upload.size > settings.IMPORT_BACKGROUND_BYTES:
         flash.success(
             request,
-            f"Importing {upload.name} in the background ({upload.size / 1_048_576:.1f} MB): "
+            f"Importing {upload.name} in the background ({human_size(upload.size)}): "
             "follow its job below; the transcript appears once it is done.",
         )
         url = reverse("dashboard:conversation_detail", args=[job.conversation_id])
