@@ -32,7 +32,8 @@ def too_large_message(size: int | None = None) -> str:
     """``"The file (250 MB) is larger than the import limit of 200 MB (209715200 bytes)."``"""
     limit = settings.IMPORT_MAX_BYTES
     sent = f" ({human_size(size)})" if size else ""
-    return f"The file{sent} is larger than the import limit of {human_size(limit)} ({limit} bytes)."
+    exact = f" ({limit} bytes)" if limit >= 1024 else ""
+    return f"The file{sent} is larger than the import limit of {human_size(limit)}{exact}."
 
 
 def announced_size(request: HttpRequest) -> int:

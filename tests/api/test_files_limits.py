@@ -55,7 +55,7 @@ def test_a_file_over_the_limit_is_413_stating_it(client, ws, auth, settings):
     assert response.status_code == 413
     body = response.json()
     assert body["type"] == "file_too_large" and body["limitBytes"] == len(RTTM) - 1
-    assert f"({len(RTTM) - 1} bytes)" in body["message"]
+    assert f"limit of 4.05 KB ({len(RTTM) - 1} bytes)" in body["message"]
     assert body["errors"][0]["loc"] == ["body", "file"]
     assert not Conversation.objects.exists()
 

@@ -44,7 +44,7 @@ def test_a_file_over_the_limit_shows_the_limit(live_server, browser_page, editor
     assert answer.value.status == 413
     alert = page.get_by_role("alert")
     assert "larger than the import limit" in alert.inner_text()
-    assert "(1000 bytes)" in alert.inner_text()
+    assert "limit of 1000 bytes." in alert.inner_text()
     page.screenshot(path=str(ARTIFACTS / "import-too-large.png"), full_page=True)
 
 
