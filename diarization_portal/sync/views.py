@@ -192,7 +192,7 @@ def _elevenlabs_job(account: ProviderAccount, data: Mapping) -> Job | None:
     if isinstance(metadata, str):
         try:
             metadata = json.loads(metadata)
-        except ValueError:
+        except (ValueError, RecursionError):
             metadata = None
     job_id = metadata.get("portal_job_id") if isinstance(metadata, Mapping) else None
     if isinstance(job_id, int) and not isinstance(job_id, bool):
