@@ -29,7 +29,7 @@ def human_size(size: int) -> str:
 
 
 def too_large_message(size: int | None = None) -> str:
-    """``"The file (250 MB) is larger than the import limit of 200 MB (209715200 bytes)."``"""
+    """``"The file (250 MB) is larger than the import limit of 128 MB (134217728 bytes)."``"""
     limit = settings.IMPORT_MAX_BYTES
     sent = f" ({human_size(size)})" if size else ""
     exact = f" ({limit} bytes)" if limit >= 1024 else ""

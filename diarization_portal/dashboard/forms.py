@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from diarization_portal.uploads import too_large_message
+from diarization_portal.uploads import human_size, too_large_message
 from providers.formats import ALL_FORMATS
 
 FORMAT_LABELS = {
@@ -64,6 +64,11 @@ class ImportForm(forms.Form):
         initial="auto",
     )
     title = forms.CharField(max_length=200, required=False, help_text="Default: from the file")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = human_size(settings.IMPORT_MAX_BYTES)
+        self.fields["file"].help_text += f"; up to {limit}"
 
     def clean_file(self):
         """The upload, refused (code ``too_large``: the view answers 413) over
