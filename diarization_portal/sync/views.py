@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 
 from diarization_portal.conversations.models import Job, Vendor
+from diarization_portal.conversations.services.import_checks import json_fault
 from providers.deepaffects import webhook_to_transcript
 from providers.elevenlabs import SIGNATURE_HEADER, verify_webhook
 from providers.types import ParseError, ProviderError
@@ -115,12 +116,20 @@ def _job_for(token: str, vendor: str) -> Job:
     return job
 
 
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _json(body: bytes) -> dict | None:
+    """The JSON object of ``body``, or None when it is not one or could not be stored as a
+    job's result on both backends (NaN, NUL characters, nesting deeper than 64 levels)."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict) or json_fault(data, max_depth=64):
+        return None
+    return data
 
 
 @webhook
@@ -173,6 +182,9 @@ def elevenlabs_webhook(request: HttpRequest, body: bytes, account_id: int) -> Js
     data = event.get("data")
     if not isinstance(data, Mapping):
         return _bad_request("expected a data object")
+    fault = json_fault(event, max_depth=64)
+    if fault:
+        return _bad_request(f"the body {fault}")
     job = _elevenlabs_job(account, data)
     if job is None:
         raise Http404("unknown job")

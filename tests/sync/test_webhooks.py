@@ -353,3 +353,15 @@ def test_a_deeply_nested_body_is_400_not_a_server_error(da_job, el_job, client):
     url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
     assert post(client, url, deep).status_code == 400
     assert el_post(client, el_job, deep, signed(deep)).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["spk\u0000", float("nan")], ids=["nul", "nan"])
+def test_a_result_that_cannot_be_stored_is_400_on_both_backends(da_job, el_job, client, value):
+    body = da_body(da_job)
+    body["response"]["segments"][0]["extra"] = value
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, json.dumps(body)).status_code == 400
+    assert Job.objects.get(pk=da_job.pk).result_payload is None
+    signed_body = event(extra=value)
+    assert el_post(client, el_job, signed_body, signed(signed_body)).status_code == 400
+    assert Job.objects.get(pk=el_job.pk).result_payload is None

@@ -63,10 +63,13 @@ def _text_fault(value: str) -> str | None:
     return None
 
 
-def _json_fault(value) -> str | None:
-    """Why the JSON value (dicts, lists, scalars) cannot be stored in ``jsonb``, or None."""
-    if json_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        return f"nests arrays or objects more than {MAX_JSON_DEPTH} levels deep"
+def json_fault(value, *, max_depth: int = MAX_JSON_DEPTH) -> str | None:
+    """Why the JSON value (dicts, lists, scalars) cannot be stored in a ``JSONField`` on both
+    backends (PostgreSQL's ``jsonb`` refuses NUL characters and NaN), or None: a string with
+    a NUL or an unpaired surrogate, a NaN or infinite number, nesting deeper than
+    ``max_depth``."""
+    if json_depth(value, max_depth) > max_depth:
+        return f"nests arrays or objects more than {max_depth} levels deep"
     stack = [value]
     while stack:
         item = stack.pop()
@@ -182,7 +185,7 @@ def transcript_check(transcript: Transcript) -> None:
         )
         _check_number(where, "score", item.score)
         for name in ("phrases", "entities"):
-            fault = _json_fault(getattr(item, name))
+            fault = json_fault(getattr(item, name))
             if fault:
                 raise ImportRejected(f"{where}: {name} {fault}")
         parse_time(item.due_by, f"{where}: due_by")
