@@ -75,7 +75,11 @@ def file_import_queue(
         options={"format": format, "new_conversation": into is None, "title": title or ""},
     )
     job.media.save(Path(source_name).name[-100:] or "upload", upload, save=False)
-    job.save()
+    try:
+        job.save()
+    except BaseException:  # the transaction rolls back: the stored file must not stay behind
+        job.media.storage.delete(job.media.name)
+        raise
     transaction.on_commit(partial(async_task, TASK, job.pk))
     return job
 
