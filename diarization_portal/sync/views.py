@@ -162,7 +162,8 @@ def deepaffects_webhook(request: HttpRequest, body: bytes, token: str) -> JsonRe
         return _bad_request(str(err))
     if request_id not in vendors.deepaffects_request_ids(job):
         raise Http404("unknown request_id")
-    services.job_webhook(job_id=job.pk, payload=data)
+    # A resubmitted job has several request ids: the same result under another is no conflict.
+    services.job_webhook(job_id=job.pk, payload=data, ignore=("request_id",))
     return _accepted()
 
 

@@ -365,3 +365,17 @@ def test_a_result_that_cannot_be_stored_is_400_on_both_backends(da_job, el_job, 
     signed_body = event(extra=value)
     assert el_post(client, el_job, signed_body, signed(signed_body)).status_code == 400
     assert Job.objects.get(pk=el_job.pk).result_payload is None
+
+
+def test_deepaffects_the_same_result_under_another_request_id_of_the_job_is_200(da_job, client):
+    """A resubmitted job sent two requests; both results arrive and are the same diarization."""
+    Job.objects.filter(pk=da_job.pk).update(attempts=1)
+    other_id = vendors.deepaffects_request_id(Job.objects.get(pk=da_job.pk), 1)
+    assert other_id != da_job.vendor_job_id
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, da_body(da_job)).status_code == 200
+    assert post(client, url, da_body(da_job, request_id=other_id)).status_code == 200
+    changed = da_body(da_job, request_id=other_id)
+    changed["response"]["segments"] = changed["response"]["segments"][1:]
+    assert post(client, url, changed).status_code == 409
+    assert Job.objects.get(pk=da_job.pk).result_payload == da_body(da_job)
