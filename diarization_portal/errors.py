@@ -5,7 +5,8 @@ Django calls these views when ``DEBUG`` is off (``handler400`` … ``handler500`
 while ``DEBUG`` is on). Each page has the top bar with the user's navigation, a message and a
 link to the dashboard, and never debug output (no URL patterns, no traceback).
 
-A path under ``/api/`` keeps the REST API's JSON error shape (``api.exceptions.error_body``).
+A path under ``/api/`` or ``/webhooks/`` keeps the REST API's JSON error shape
+(``api.exceptions.error_body``).
 The 500 page is rendered with the request (the user's navigation) only when that works: a
 failure that broke the database must not break its error page, so it falls back to the
 layout without a user, then to plain HTML.
@@ -27,6 +28,7 @@ from diarization_portal.dashboard.views import _workspaces
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+WEBHOOK_PREFIX = "/webhooks/"
 PLAIN_500 = (
     "<!doctype html><title>Server error · Diarization Portal</title>"
     "<h1>Server error</h1><p>The portal failed to answer this request.</p>"
@@ -35,7 +37,8 @@ PLAIN_500 = (
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIX)
+    """Whether the path answers JSON: the REST API and the vendor webhooks."""
+    return request.path.startswith((API_PREFIX, WEBHOOK_PREFIX))
 
 
 def nav_context(request: HttpRequest) -> dict:

@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads the whole body to find the form's token.
+    "diarization_portal.uploads.ImportSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -156,9 +158,16 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
-# Uploaded transcripts are parsed in memory; 50 MB covers a 4 h Symbl JSON with words.
+# Request bodies other than files: 50 MB covers a 4 h Symbl JSON with words sent as JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Uploaded files up to this size stay in memory, larger ones go to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Transcript file imports (dashboard and API): larger files are refused with a 413; files
+# larger than IMPORT_BACKGROUND_BYTES are imported by a background task the user watches.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 128 * 1024 * 1024)
+IMPORT_BACKGROUND_BYTES = envint("IMPORT_BACKGROUND_BYTES", 5 * 1024 * 1024)
+# Vendor webhook bodies over this size are refused with a 413 before they are read.
+WEBHOOK_MAX_BODY_BYTES = envint("WEBHOOK_MAX_BODY_BYTES", 10 * 1024 * 1024)
 
 # Absolute URL vendors reach the portal at (webhooks); blank = no webhooks, polling only.
 PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "").rstrip("/")

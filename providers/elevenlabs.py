@@ -459,8 +459,9 @@ def verify_webhook(
     the raw request body and return the decoded JSON event (section 2.2).
 
     The signature is HMAC-SHA256(``secret``, ``f"{t}.{raw_body}"``) in hex, compared in
-    constant time. Timestamps older than ``tolerance`` seconds (30 min, as the SDK) before
-    ``now`` (epoch seconds, default the current time) are refused. Raises
+    constant time. Timestamps more than ``tolerance`` seconds (30 min, as the SDK) before or
+    after ``now`` (epoch seconds, default the current time) are refused: a signature dated
+    ahead would otherwise stay replayable for as long. Raises
     ``ProviderError(error_type="bad_signature")`` for a missing/garbled header, a missing
     secret, a stale timestamp or a mismatch, and ``error_type="malformed_body"`` when a
     correctly signed body is not a JSON object. Neither the secret nor the signature is
@@ -486,6 +487,8 @@ def verify_webhook(
     now = time.time() if now is None else now
     if sent_at < now - tolerance:
         raise _bad_signature(f"signature timestamp is more than {tolerance:g} s old")
+    if sent_at > now + tolerance:
+        raise _bad_signature(f"signature timestamp is more than {tolerance:g} s ahead")
     raw = raw_body.encode() if isinstance(raw_body, str) else bytes(raw_body)
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256)
     digest = expected.hexdigest().encode()
@@ -493,7 +496,7 @@ def verify_webhook(
         raise _bad_signature("signature does not match the body")
     try:
         event = _json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested too deeply
         event = None
     if not isinstance(event, dict):
         raise ProviderError(

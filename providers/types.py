@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 INSIGHT_TYPES = ("action_item", "question", "follow_up")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Speaker:
     """One diarized speaker of a recording.
 
@@ -28,7 +28,7 @@ class Speaker:
     email: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Utterance:
     """One speaker turn segment: who spoke from ``start`` to ``end`` (seconds).
 

@@ -1,6 +1,6 @@
 """A URLconf for the error page tests: the portal's own URLs and handlers, and views that fail
-(``/boom/``, ``/api/v1/boom``: an unexpected exception; ``/denied/``: ``PermissionDenied``
-without a message)."""
+(``/boom/``, ``/api/v1/boom``, ``/webhooks/boom/``: an unexpected exception; ``/denied/``:
+``PermissionDenied`` without a message)."""
 
 from django.core.exceptions import PermissionDenied
 from django.urls import path
@@ -28,5 +28,6 @@ urlpatterns = [
     path("boom/", boom),
     path("denied/", denied),
     path("api/v1/boom", boom),
+    path("webhooks/boom/", boom),
     *portal_urlpatterns,
 ]

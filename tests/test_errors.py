@@ -144,6 +144,13 @@ def test_api_keeps_its_json_error_shape(client, raw_client):
     assert SECRET_DETAIL not in response.content.decode()
 
 
+def test_a_webhook_that_fails_answers_json_too(raw_client):
+    response = raw_client.post("/webhooks/boom/")
+    assert response.status_code == 500
+    assert response.json()["type"] == "server_error"
+    assert SECRET_DETAIL not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("handler", "status", "type_"),
     [

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
+from diarization_portal.uploads import human_size, too_large_message
 from providers.formats import ALL_FORMATS
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 FORMAT_LABELS = {
     "symbl": "Symbl Conversation API JSON",
     "rttm": "RTTM (diarization only)",
@@ -64,8 +65,15 @@ class ImportForm(forms.Form):
     )
     title = forms.CharField(max_length=200, required=False, help_text="Default: from the file")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = human_size(settings.IMPORT_MAX_BYTES)
+        self.fields["file"].help_text += f"; up to {limit}"
+
     def clean_file(self):
+        """The upload, refused (code ``too_large``: the view answers 413) over
+        ``settings.IMPORT_MAX_BYTES``."""
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 50 MB.")
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(too_large_message(upload.size), code="too_large")
         return upload

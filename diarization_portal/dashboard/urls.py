@@ -6,6 +6,7 @@ from . import (
     views_duplicates,
     views_engines,
     views_exports,
+    views_imports,
     views_jobs,
     views_privacy,
     views_pvc,
@@ -15,9 +16,9 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("w/<slug:slug>/", views.conversation_list, name="conversation_list"),
-    path("w/<slug:slug>/import/", views.conversation_import, name="conversation_import"),
+    path("w/<slug:slug>/import/", views_imports.conversation_import, name="conversation_import"),
     path("c/<int:pk>/", views.conversation_detail, name="conversation_detail"),
-    path("c/<int:pk>/import/", views.recording_append, name="recording_append"),
+    path("c/<int:pk>/import/", views_imports.recording_append, name="recording_append"),
     path(
         "c/<int:pk>/export.<str:fmt>", views_exports.conversation_export, name="conversation_export"
     ),

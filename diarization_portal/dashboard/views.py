@@ -14,16 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from diarization_portal.conversations.models import Conversation, Member, SpeakerEdit
 from diarization_portal.conversations.services import speakers
-from diarization_portal.conversations.services.imports import ImportRejected, file_import
 from diarization_portal.workspaces.access import membership_for, workspace_for
 from diarization_portal.workspaces.models import Membership
-from providers.types import ParseError
 
-from .forms import ImportForm, MergeForm, RenameForm, SelectionForm
+from .forms import MergeForm, RenameForm, SelectionForm
 from .presenters import conversation_context
 
 
@@ -49,10 +47,16 @@ def _workspaces(user) -> list[Membership]:
 
 
 def _form_page(
-    request: HttpRequest, template: str, form, membership: Membership, **extra
+    request: HttpRequest,
+    template: str,
+    form,
+    membership: Membership,
+    *,
+    status: int | None = None,
+    **extra,
 ) -> HttpResponse:
     """Render the form page ``template`` of ``membership``'s workspace with ``form`` and
-    ``extra`` context; 400 when the form has errors."""
+    ``extra`` context; ``status``, else 400 when the form has errors."""
     return render(
         request,
         template,
@@ -63,7 +67,7 @@ def _form_page(
             "workspaces": _workspaces(request.user),
             **extra,
         },
-        status=400 if form.errors else 200,
+        status=status or (400 if form.errors else 200),
     )
 
 
@@ -246,49 +250,3 @@ def edit_undo(request: HttpRequest, pk: int, edit_pk: int) -> HttpResponse:
     except speakers.SpeakerOperationError as exc:
         return _after_edit(request, conversation, membership, error=f"Cannot undo: {exc}")
     return _after_edit(request, conversation, membership, note=f"Undone: {edit.summary}")
-
-
-def _handle_import(request: HttpRequest, membership, *, into=None):
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = file_import(
-                workspace=membership.workspace,
-                data=upload.read(),
-                source_name=upload.name,
-                format=form.cleaned_data["format"],
-                title=form.cleaned_data["title"] or None,
-                into=into,
-            )
-        except (ParseError, ImportRejected) as exc:
-            form.add_error("file", str(exc))
-        else:
-            made = result.created
-            flash.success(
-                request,
-                f"{'Appended' if into else 'Imported'} {upload.name}: {made['members']} new "
-                f"speakers, {made['messages']} new messages, {made['insights']} new insights.",
-            )
-            return redirect("dashboard:conversation_detail", pk=result.conversation.pk), form
-    return None, form
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def conversation_import(request: HttpRequest, slug: str) -> HttpResponse:
-    """Upload a diarized transcript file as a new conversation."""
-    membership = workspace_for(request.user, slug, edit=True)
-    response, form = _handle_import(request, membership)
-    return response or _form_page(request, "dashboard/import.html", form, membership)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def recording_append(request: HttpRequest, pk: int) -> HttpResponse:
-    """Append a further recording (file) to a conversation; its speakers become new members."""
-    conversation, membership = _conversation(request, pk, edit=True)
-    response, form = _handle_import(request, membership, into=conversation)
-    return response or _form_page(
-        request, "dashboard/import.html", form, membership, conversation=conversation
-    )

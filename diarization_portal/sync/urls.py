@@ -1,6 +1,6 @@
 """Vendor webhooks, mounted under ``/webhooks/``."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("symbl/<str:token>/", views.symbl_webhook, name="symbl_webhook"),
     path("deepaffects/<str:token>/", views.deepaffects_webhook, name="deepaffects_webhook"),
     path("elevenlabs/<int:account_id>/", views.elevenlabs_webhook, name="elevenlabs_webhook"),
+    re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

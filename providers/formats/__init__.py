@@ -11,8 +11,6 @@ to detect the format from the content and dispatch::
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import re
 from collections.abc import Callable
@@ -31,7 +29,7 @@ from providers.formats import (
     symbl,
     vtt,
 )
-from providers.formats._common import to_text
+from providers.formats._common import iter_lines, load_json, to_text
 from providers.types import ParseError, Transcript
 
 FORMATS = ("symbl", "rttm", "vtt", "srt")
@@ -155,8 +153,10 @@ def _load_json(text: str) -> Any:
     if not body.startswith(("{", "[")):
         return _NOT_JSON
     try:
-        return json.loads(body)
-    except json.JSONDecodeError:
+        return load_json(body)
+    except ParseError as err:
+        if err.location is None:  # well-formed JSON that cannot be read: too deep, NaN
+            raise
         return _INVALID_JSON
 
 
@@ -244,7 +244,7 @@ _VENDOR_CHECKS: tuple[tuple[str, Callable[[dict], bool]], ...] = (
 def _significant_lines(text: str) -> list[tuple[int, list[str]]]:
     lines = []
     # Read lines lazily: a large JSON file must not be split whole just to look at its start.
-    for number, line in enumerate(io.StringIO(text), start=1):
+    for number, line in enumerate(iter_lines(text), start=1):
         fields = line.split(maxsplit=rttm.MIN_SPEAKER_FIELDS + 2)
         if fields and not fields[0].startswith(";;"):
             lines.append((number, fields))
@@ -279,11 +279,11 @@ def _undetected(text: str, filename: str | None) -> ParseError:
         return ParseError("the file is empty")
     if body[0] in "{[":
         try:
-            data = json.loads(body)
-        except json.JSONDecodeError as err:
+            data = load_json(body)
+        except ParseError as err:
             return ParseError(
-                f"looks like JSON but is not valid JSON ({err.msg}); {expected}",
-                location=f"line {err.lineno} column {err.colno}",
+                f"looks like JSON but is not valid JSON ({err.reason}); {expected}",
+                location=err.location,
             )
         if isinstance(data, dict):
             keys = ", ".join(list(data)[:8]) or "none"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from providers.types import ParseError, Speaker, Utterance
 
@@ -29,6 +32,65 @@ def to_text(data: str | bytes) -> str:
     if not isinstance(data, str):
         raise ParseError(f"expected text or bytes, got {type(data).__name__}")
     return data.removeprefix("\ufeff")
+
+
+def _no_constant(name: str) -> None:
+    raise ParseError(f"{name} is not a JSON number; write null or a finite number")
+
+
+def load_json(text: str) -> Any:
+    """Decode JSON ``text`` (already decoded with :func:`to_text`) into Python values.
+
+    Raises :class:`ParseError` at ``"line L column C"`` for invalid JSON, for ``NaN`` and
+    ``Infinity`` (Python's ``json`` accepts them, JSON and PostgreSQL's ``jsonb`` do not), and
+    for arrays and objects nested deeper than Python's decoder can follow (about 1000 levels;
+    ``RecursionError`` there, which would otherwise escape as a server error).
+    """
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as err:
+        raise ParseError(
+            f"invalid JSON: {err.msg}", location=f"line {err.lineno} column {err.colno}"
+        ) from None
+    except RecursionError:
+        raise ParseError("JSON arrays or objects are nested too deeply to be read") from None
+
+
+def json_depth(value: Any, limit: int) -> int:
+    """Return how deeply ``value`` (JSON made of dicts, lists and scalars) nests arrays and
+    objects (a scalar is 0, ``[1]`` is 1), counting no further than ``limit + 1``.
+
+    Iterative, so that a value nested deeper than the recursion limit is measured, not a
+    ``RecursionError``.
+    """
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list | tuple):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return deepest
+            stack.extend((child, depth) for child in item)
+    return deepest
+
+
+def iter_lines(text: str, block: int = 1 << 20) -> Iterator[str]:
+    """Yield the lines of ``text`` as ``text.splitlines()`` would, a block of about ``block``
+    characters (cut after a ``\n``) at a time.
+
+    ``text.splitlines()`` of a 2,000,000-line file holds every line at once, and
+    ``io.StringIO(text)`` copies the text at four bytes a character; this holds one block's
+    lines, and splits them in C.
+    """
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start + block)
+        end = size if end < 0 else end + 1
+        yield from text[start:end].splitlines()
+        start = end
 
 
 def line_of(text: str, offset: int) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from providers.formats._common import to_text
+from providers.formats._common import load_json, to_text
 from providers.types import ParseError, Utterance
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -24,15 +24,10 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 def load(text: str | bytes) -> Any:
     """Decode JSON text (``str`` or UTF-8 ``bytes``, BOM allowed).
 
-    Raises :class:`ParseError` at ``"line L column C"`` for invalid JSON.
+    Raises :class:`ParseError` at ``"line L column C"`` for invalid JSON (also ``NaN``,
+    ``Infinity`` and nesting too deep to decode, :func:`~providers.formats._common.load_json`).
     """
-    text = to_text(text)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ParseError(
-            f"invalid JSON: {err.msg}", location=f"line {err.lineno} column {err.colno}"
-        ) from None
+    return load_json(to_text(text))
 
 
 def kind(value: Any) -> str:

@@ -9,8 +9,9 @@ pyannote, VoxConverse, the AMI diarization setup and the Earnings-21 references.
 from __future__ import annotations
 
 import math
+import sys
 
-from providers.formats._common import SpeakerTable, by_start, to_text
+from providers.formats._common import SpeakerTable, by_start, iter_lines, to_text
 from providers.types import ParseError, Transcript, Utterance
 
 #: Record types defined by RT-09. Only ``SPEAKER`` records carry speaker turns; the others
@@ -55,7 +56,8 @@ def parse(text: str | bytes) -> Transcript:
     text = to_text(text)
     speakers = SpeakerTable()
     utterances: list[Utterance] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines are read lazily: a 2,000,000-line file split whole would hold every line at once.
+    for number, line in enumerate(iter_lines(text), start=1):
         fields = line.split()
         if not fields or fields[0].startswith(";;"):
             continue
@@ -67,8 +69,9 @@ def parse(text: str | bytes) -> Transcript:
                     location=f"line {number}",
                 )
             continue
-        utterances.append(_speaker_record(fields, number))
-        speakers.add(utterances[-1].speaker_label, channel=utterances[-1].channel)
+        utterance = _speaker_record(fields, number)
+        speakers.add(utterance.speaker_label, channel=utterance.channel)
+        utterances.append(utterance)
     return Transcript(
         source="rttm",
         speakers=speakers.as_list(),
@@ -92,7 +95,7 @@ def _speaker_record(fields: list[str], number: int) -> Utterance:
     onset = _seconds(fields[3], "onset", where)
     duration = _seconds(fields[4], "duration", where)
     return Utterance(
-        speaker_label=fields[7],
+        speaker_label=sys.intern(fields[7]),  # one string per speaker, not per line
         start=onset,
         end=onset + duration,
         text="",

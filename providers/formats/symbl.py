@@ -14,13 +14,12 @@ A person object (message ``from``, insight ``from``/``assignee``, a member) come
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from providers.formats._common import UNKNOWN_LABEL, SpeakerTable, by_start, to_text
+from providers.formats._common import UNKNOWN_LABEL, SpeakerTable, by_start, load_json, to_text
 from providers.types import INSIGHT_TYPES, InsightData, ParseError, Transcript, Utterance
 
 #: Bundle keys holding insights, with the insight type their items have.
@@ -38,14 +37,7 @@ def parse(text: str | bytes) -> Transcript:
     Invalid JSON raises :class:`~providers.types.ParseError` at ``"line L column C"``; the
     rest is :func:`parse_data`.
     """
-    text = to_text(text)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ParseError(
-            f"invalid JSON: {err.msg}", location=f"line {err.lineno} column {err.colno}"
-        ) from None
-    return parse_data(data)
+    return parse_data(load_json(to_text(text)))
 
 
 def parse_data(data: Mapping[str, Any]) -> Transcript:

@@ -233,3 +233,12 @@ def test_vendor_results_saved_as_files_import_the_same_way(
     conv = Conversation.objects.get(pk=result["conversation"])
     assert (conv.members.count(), conv.messages.count()) == (members, messages)
     assert all(m.text for m in conv.messages.all())
+
+
+def test_max_bytes_refuses_a_larger_file_before_reading_it(ws):
+    path = SAMPLES / "customer-call.rttm"
+    size = path.stat().st_size
+    with pytest.raises(CommandError, match=f"{size} bytes, larger than --max-bytes {size - 1}"):
+        run_import(str(path), "--workspace", ws.slug, "--max-bytes", str(size - 1))
+    assert not Conversation.objects.exists()
+    assert run_import(str(path), "--workspace", ws.slug, "--max-bytes", str(size))["messages"]

@@ -224,3 +224,158 @@ def test_elevenlabs_unknown_account_or_job_is_404(el_job, client):
         client, "/webhooks/elevenlabs/999999/", event(), **{"ElevenLabs-Signature": signed(event())}
     )
     assert response.status_code == 404
+
+
+# -- abuse: replayed results, dated signatures, large bodies, JSON answers ---------------------
+
+
+def test_deepaffects_a_different_second_result_is_409_and_the_first_stays(da_job, client, caplog):
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    first = da_body(da_job)
+    assert post(client, url, first).status_code == 200
+    second = da_body(da_job)
+    second["response"]["segments"][0]["speaker_id"] = "intruder"
+    with caplog.at_level("WARNING", logger="diarization_portal.sync.views"):
+        response = post(client, url, second)
+    assert response.status_code == 409
+    assert response.json() == {"error": "this job already holds a different result"}
+    assert Job.objects.get(pk=da_job.pk).result_payload == first
+    assert any("already holds a different result" in r.getMessage() for r in caplog.records)
+
+
+def test_deepaffects_the_same_result_again_is_200_and_changes_nothing(da_job, tasks, client):
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, da_body(da_job)).status_code == 200
+    tasks.take()
+    response = post(client, url, da_body(da_job))
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert Job.objects.get(pk=da_job.pk).result_payload == da_body(da_job)
+    assert tasks.calls == []
+
+
+def test_deepaffects_a_different_result_after_the_import_is_409(da_job, client):
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, da_body(da_job)).status_code == 200
+    Job.objects.filter(pk=da_job.pk).update(state=JobState.DONE)
+    other = da_body(da_job)
+    other["response"]["segments"] = other["response"]["segments"][:1]
+    assert post(client, url, other).status_code == 409
+
+
+def test_elevenlabs_a_different_signed_result_is_409(el_job, client):
+    first, second = event(), event(text="something else entirely")
+    assert el_post(client, el_job, first, signed(first)).status_code == 200
+    assert el_post(client, el_job, second, signed(second)).status_code == 409
+    assert Job.objects.get(pk=el_job.pk).result_payload == json.loads(first)
+    assert el_post(client, el_job, first, signed(first)).status_code == 200
+
+
+@pytest.mark.parametrize("ahead", [3600, 10 * 365 * 24 * 3600])
+def test_elevenlabs_signature_dated_ahead_is_401(el_job, tasks, client, ahead):
+    body = event()
+    response = el_post(client, el_job, body, signed(body, at=int(time.time()) + ahead))
+    assert response.status_code == 401 and response.json() == {"error": "bad signature"}
+    assert tasks.calls == [] and Job.objects.get(pk=el_job.pk).result_payload is None
+
+
+def test_elevenlabs_signature_within_30_minutes_ahead_is_accepted(el_job, client):
+    body = event()
+    assert el_post(client, el_job, body, signed(body, at=int(time.time()) + 600)).status_code == 200
+
+
+@pytest.fixture
+def small_webhooks(settings):
+    settings.WEBHOOK_MAX_BODY_BYTES = 4096
+    return settings
+
+
+def test_a_body_over_the_limit_is_413_naming_it_and_kept_nowhere(da_job, client, small_webhooks):
+    body = da_body(da_job)
+    body["padding"] = "x" * 5000
+    response = post(client, f"/webhooks/deepaffects/{da_job.webhook_token}/", body)
+    assert response.status_code == 413
+    assert response.json()["limit_bytes"] == 4096 and "4096 bytes" in response.json()["error"]
+    assert Job.objects.get(pk=da_job.pk).result_payload is None
+
+
+def test_a_large_content_length_is_413_before_the_body_is_read(da_job, small_webhooks):
+    from django.test import RequestFactory
+
+    from diarization_portal.sync.views import deepaffects_webhook
+
+    class Unread:
+        def read(self, *args):
+            raise AssertionError("the body was read")
+
+        readline = read
+
+    request = RequestFactory().post("/webhooks/deepaffects/x/", b"", content_type="text/plain")
+    request.META["CONTENT_LENGTH"] = str(48 * 1024 * 1024)
+    request._stream = Unread()
+    response = deepaffects_webhook(request, token=da_job.webhook_token)
+    assert response.status_code == 413
+
+
+def test_a_48_mb_body_is_refused_with_the_default_limit(el_job, client):
+    body = b'{"type":"x","data":{},"pad":"' + b"x" * (48 * 1024 * 1024) + b'"}'
+    response = el_post(client, el_job, body, signed(body))
+    assert response.status_code == 413
+    assert Job.objects.get(pk=el_job.pk).result_payload is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/webhooks/symbl/unknown-token/",
+        "/webhooks/deepaffects/unknown-token/",
+        "/webhooks/elevenlabs/999999/",
+        "/webhooks/elevenlabs/not-a-number/",
+        "/webhooks/nothing-here/",
+    ],
+)
+def test_unknown_webhooks_are_json_404(path, client):
+    response = post(client, path, {"jobId": "a", "status": "completed"})
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "unknown webhook"}
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_other_methods_are_json_405(symbl_job, client, method):
+    response = getattr(client, method)(f"/webhooks/symbl/{symbl_job.webhook_token}/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json" and response["Allow"] == "POST"
+    assert "error" in response.json()
+
+
+def test_a_deeply_nested_body_is_400_not_a_server_error(da_job, el_job, client):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, deep).status_code == 400
+    assert el_post(client, el_job, deep, signed(deep)).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["spk\u0000", float("nan")], ids=["nul", "nan"])
+def test_a_result_that_cannot_be_stored_is_400_on_both_backends(da_job, el_job, client, value):
+    body = da_body(da_job)
+    body["response"]["segments"][0]["extra"] = value
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, json.dumps(body)).status_code == 400
+    assert Job.objects.get(pk=da_job.pk).result_payload is None
+    signed_body = event(extra=value)
+    assert el_post(client, el_job, signed_body, signed(signed_body)).status_code == 400
+    assert Job.objects.get(pk=el_job.pk).result_payload is None
+
+
+def test_deepaffects_the_same_result_under_another_request_id_of_the_job_is_200(da_job, client):
+    """A resubmitted job sent two requests; both results arrive and are the same diarization."""
+    Job.objects.filter(pk=da_job.pk).update(attempts=1)
+    other_id = vendors.deepaffects_request_id(Job.objects.get(pk=da_job.pk), 1)
+    assert other_id != da_job.vendor_job_id
+    url = f"/webhooks/deepaffects/{da_job.webhook_token}/"
+    assert post(client, url, da_body(da_job)).status_code == 200
+    assert post(client, url, da_body(da_job, request_id=other_id)).status_code == 200
+    changed = da_body(da_job, request_id=other_id)
+    changed["response"]["segments"] = changed["response"]["segments"][1:]
+    assert post(client, url, changed).status_code == 409
+    assert Job.objects.get(pk=da_job.pk).result_payload == da_body(da_job)

@@ -8,9 +8,6 @@ from rest_framework import serializers
 from diarization_portal.conversations.services.exports import FORMATS as EXPORT_FORMATS
 from providers.formats import ALL_FORMATS
 
-#: Largest transcript file the portal imports (it is parsed in memory).
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
-
 
 class AppendImportFormSerializer(serializers.Serializer):
     """Multipart form of ``POST /conversations/{id}/import``."""
@@ -18,18 +15,13 @@ class AppendImportFormSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text="Symbl JSON, RTTM, WebVTT (voice tags), SRT (Name: prefixes), or the JSON of "
         "Deepgram, AssemblyAI, AWS Transcribe, ElevenLabs STT or PVC, Phonexia or DeepAffects; "
-        "up to 50 MB."
+        "up to the portal's import limit (`IMPORT_MAX_BYTES`, 413 above it)."
     )
     format = serializers.ChoiceField(
         choices=["auto", *ALL_FORMATS],
         default="auto",
         help_text="`auto` (the default) detects it from the content.",
     )
-
-    def validate_file(self, upload):
-        if upload.size > MAX_IMPORT_BYTES:
-            raise serializers.ValidationError("the file is larger than 50 MB")
-        return upload
 
 
 class ImportFormSerializer(AppendImportFormSerializer):
@@ -66,6 +58,18 @@ class ImportReplySerializer(serializers.Serializer):
     messages = serializers.IntegerField(help_text="Utterances (segments) in the file.")
     insights = serializers.IntegerField(help_text="Insights in the file.")
     created = ImportCountsSerializer(help_text="New rows.")
+
+
+class BackgroundImportReplySerializer(serializers.Serializer):
+    """A file too large to import within the request: its import job, queued. Follow it at
+    ``GET /jobs/{jobId}``: ``done``, or ``rejected`` with the line or field at fault in
+    ``errorMessage``."""
+
+    conversationId = serializers.CharField(
+        help_text="The conversation the file goes into (a new one is created at once)."
+    )
+    jobId = serializers.CharField(help_text="The import job (`GET /jobs/{id}`).")
+    state = serializers.CharField(help_text="`queued`.")
 
 
 class ExportQuerySerializer(serializers.Serializer):

@@ -14,8 +14,9 @@ path>"]``; nothing is written then.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -27,7 +28,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diarization_portal.conversations.services.exports import conversation_export
+from diarization_portal.conversations.services.file_jobs import file_import_queue
 from diarization_portal.conversations.services.imports import ImportRejected, file_import
+from diarization_portal.uploads import too_large_message
 from diarization_portal.workspaces.models import Membership
 from providers.types import ParseError
 
@@ -36,6 +39,7 @@ from ..exceptions import error_body
 from ..schema import ErrorSerializer
 from ..serializers.files import (
     AppendImportFormSerializer,
+    BackgroundImportReplySerializer,
     ExportQuerySerializer,
     ImportFormSerializer,
     ImportReplySerializer,
@@ -44,17 +48,30 @@ from .base import ConversationScoped, parse_query
 from .speakers import validated
 
 
+def file_too_large(request=None, *args, size: int | None = None, **kwargs) -> JsonResponse:
+    """413 ``file_too_large`` stating the limit (``limitBytes``), before or after the body
+    was read (:mod:`diarization_portal.uploads`)."""
+    message = too_large_message(size)
+    body = error_body("file_too_large", message, [{"loc": ["body", "file"], "msg": message}])
+    return JsonResponse({**body, "limitBytes": settings.IMPORT_MAX_BYTES}, status=413)
+
+
 def _import(membership_workspace, form: dict, *, into=None) -> Response:
     upload = form["file"]
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        return file_too_large(size=upload.size)
+    options = {
+        "workspace": membership_workspace,
+        "source_name": upload.name or "upload",
+        "format": form["format"],
+        "title": form.get("title") or None,
+        "into": into,
+    }
     try:
-        result = file_import(
-            workspace=membership_workspace,
-            data=upload.read(),
-            source_name=upload.name or "upload",
-            format=form["format"],
-            title=form.get("title") or None,
-            into=into,
-        )
+        if upload.size > settings.IMPORT_BACKGROUND_BYTES:
+            job = file_import_queue(upload=upload, **options)
+        else:
+            result = file_import(data=upload.read(), **options)
     except ParseError as err:
         where = ["body", "file"] + ([err.location] if err.location else [])
         return Response(
@@ -67,6 +84,13 @@ def _import(membership_workspace, form: dict, *, into=None) -> Response:
             error_body("parse_error", f"{upload.name}: {err}", errors),
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if upload.size > settings.IMPORT_BACKGROUND_BYTES:
+        reply = {
+            "conversationId": str(job.conversation_id),
+            "jobId": str(job.pk),
+            "state": job.state,
+        }
+        return Response(reply, status=status.HTTP_202_ACCEPTED)
     reply = {
         "conversationId": str(result.conversation.pk),
         "jobId": str(result.job.pk),
@@ -101,7 +125,17 @@ IMPORT_DOC = (
     " Formats: Symbl JSON, RTTM, WebVTT voice tags, SRT `Name:` prefixes, and the JSON of "
     "Deepgram, AssemblyAI, AWS Transcribe, ElevenLabs (STT, PVC), Phonexia and DeepAffects; "
     "`format=auto` detects it. A file that cannot be read is a 400 `parse_error` naming the "
-    "line or JSON path in `errors[0].loc`; nothing is written."
+    "line or JSON path in `errors[0].loc`; nothing is written. A file over the import limit "
+    "is a 413 `file_too_large` stating it (`limitBytes`). A file over "
+    "`IMPORT_BACKGROUND_BYTES` is imported in the background: 202 with the queued import "
+    "job, to follow at `GET /jobs/{id}` (a file that cannot be read rejects the job, naming "
+    "the line or field in `errorMessage`)."
+)
+TOO_LARGE = OpenApiResponse(
+    ErrorSerializer, description="The file is over the import limit (`file_too_large`)."
+)
+QUEUED = OpenApiResponse(
+    BackgroundImportReplySerializer, description="A large file: imported in the background."
 )
 
 
@@ -109,6 +143,7 @@ class ConversationImport(APIView):
     """A transcript file as a new conversation."""
 
     parser_classes = [MultiPartParser]
+    import_too_large = staticmethod(file_too_large)
 
     @extend_schema(
         operation_id="conversations_import",
@@ -116,7 +151,7 @@ class ConversationImport(APIView):
         description="Editors and admins of the workspace. Replies 201 with the counts."
         + IMPORT_DOC,
         request={"multipart/form-data": ImportFormSerializer},
-        responses={201: ImportReplySerializer, 415: NOT_A_FORM},
+        responses={201: ImportReplySerializer, 202: QUEUED, 413: TOO_LARGE, 415: NOT_A_FORM},
         tags=["files"],
     )
     def post(self, request):
@@ -129,6 +164,7 @@ class ConversationAppendImport(ConversationScoped):
     """A transcript file appended to a conversation."""
 
     parser_classes = [MultiPartParser]
+    import_too_large = staticmethod(file_too_large)
 
     @extend_schema(
         operation_id="conversations_import_append",
@@ -137,7 +173,7 @@ class ConversationAppendImport(ConversationScoped):
         "ends and its speakers become new members, ready to be merged. The same file again "
         "changes nothing (`created` all zero). Editors and admins." + IMPORT_DOC,
         request={"multipart/form-data": AppendImportFormSerializer},
-        responses={200: ImportReplySerializer, 415: NOT_A_FORM},
+        responses={200: ImportReplySerializer, 202: QUEUED, 413: TOO_LARGE, 415: NOT_A_FORM},
         tags=["files"],
     )
     def post(self, request, pk: int):

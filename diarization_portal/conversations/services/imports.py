@@ -10,29 +10,28 @@ file's SHA-256, so a second recording appended to a conversation brings its own 
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from providers.formats import parse as parse_file
 from providers.types import ParseError, Transcript
 
 from ..models import Conversation, Insight, Job, JobKind, JobState, Member, Message, Vendor
+from .import_checks import ImportRejected, parse_time, transcript_check
+
+__all__ = ["ImportRejected", "ImportResult", "file_import", "transcript_import"]
 
 BATCH = 2000
 #: Rows an import must add to a table for PostgreSQL's planner statistics of that table to be
 #: refreshed (``ANALYZE``) once the import commits; see :func:`_analyze_after_commit`.
 ANALYZE_ROWS = 10_000
-
-
-class ImportRejected(ValueError):
-    """The transcript is consistent JSON/text but cannot be imported; names the field."""
 
 
 @dataclass
@@ -68,15 +67,6 @@ def _live(member: Member, by_pk: dict[int, Member]) -> Member:
         member = by_pk[member.merged_into_id]
         seen += 1
     return member
-
-
-def _parse_started_at(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_datetime(value.replace("Z", "+00:00"))
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
-    return parsed
 
 
 def _upsert_members(conversation: Conversation, transcript: Transcript, scope: str) -> tuple:
@@ -134,16 +124,21 @@ _MESSAGE_COLUMNS = (
 )
 
 
-def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+def _insert_rows(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:
     """INSERT ``rows`` (tuples of ``model`` field values in the order of ``fields``; ``None``
-    is NULL) into ``model``'s table on Django's connection, inside the caller's transaction.
+    is NULL; a list or an iterator, read once) into ``model``'s table on Django's connection,
+    inside the caller's transaction.
 
     PostgreSQL: one ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy()``, text format; psycopg
     escapes tabs, newlines and backslashes). SQLite: one ``executemany`` per :data:`BATCH`
-    rows. Errors are Django's (``django.db.DataError``, ``IntegrityError``…) on both.
+    rows. Errors are Django's (``django.db.DataError``, ``IntegrityError``…) on both; an
+    exception raised by the iterator propagates (the caller's transaction rolls back).
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
+    rows = itertools.chain([first], rows)
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
@@ -157,11 +152,11 @@ def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
             return
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-        for i in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[i : i + BATCH])
+        while batch := list(itertools.islice(rows, BATCH)):
+            cursor.executemany(sql, batch)
 
 
-def _insert_messages(rows: list[tuple]) -> None:
+def _insert_messages(rows: Iterable[tuple]) -> None:
     """INSERT message rows (tuples in the order of ``_MESSAGE_COLUMNS``): ``COPY`` on
     PostgreSQL, ``executemany`` on SQLite (:func:`_insert_rows`).
 
@@ -170,41 +165,6 @@ def _insert_messages(rows: list[tuple]) -> None:
     on PostgreSQL (one statement instead of one INSERT per row).
     """
     _insert_rows(Message, _MESSAGE_COLUMNS, rows)
-
-
-def _holds_nul(value) -> bool:
-    """Whether ``value`` (a string, or JSON made of dicts, lists and scalars) holds U+0000."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(v) for v in value)
-    return False
-
-
-def _refuse_nul(transcript: Transcript) -> None:
-    """Raise :class:`ImportRejected` naming the first field that holds a NUL character.
-
-    PostgreSQL's ``text`` and ``jsonb`` cannot store U+0000 (``COPY`` and ``INSERT`` alike
-    fail, which was a server error); it is refused on SQLite too, so that an import writes
-    the same rows, or nothing, on both backends. The parsers accept it (``"\\u0000"`` in
-    JSON, a raw byte in a line format), so the check is here, before anything is written.
-    """
-    insight_fields = ("text", "external_id", "from_label", "assignee_label", "message_ids")
-    groups = (
-        ("speaker", transcript.speakers, ("label", "name", "email")),
-        ("utterance", transcript.utterances, ("text", "external_id", "speaker_label")),
-        ("insight", transcript.insights, (*insight_fields, "phrases", "entities", "due_by")),
-    )
-    for kind, items, names in groups:
-        for index, item in enumerate(items):
-            for name in names:
-                if _holds_nul(getattr(item, name)):
-                    raise ImportRejected(
-                        f"{kind} {index}: {name} contains a NUL character (U+0000), "
-                        "which cannot be stored"
-                    )
 
 
 def _analyze_after_commit(counts: dict[type, int]) -> None:
@@ -275,12 +235,13 @@ def transcript_import(
     labels, the members. ``job`` (vendor sync, needs ``into``): the job whose result this is;
     its ``time_offset`` (seconds) applies and messages point at it, instead of an import job
     found or created by ``sha256``. Raises :class:`ImportRejected` (nothing is written) when
-    an utterance or insight names an unknown speaker or message, or when a text, label, id
-    or JSON value holds a NUL character (:func:`_refuse_nul`).
+    an utterance or insight names an unknown speaker or message, or when a field cannot be
+    stored on either backend: a NUL character, a string longer than its column, a channel out
+    of range... (:func:`~.import_checks.transcript_check`).
     """
     if job is not None and (into is None or job.conversation_id != into.pk):
         raise ImportRejected("a job's result can only go into the job's own conversation")
-    _refuse_nul(transcript)
+    transcript_check(transcript)
     if into is not None:
         conversation = Conversation.objects.select_for_update().get(pk=into.pk)
         if conversation.workspace_id != workspace.pk:
@@ -292,8 +253,8 @@ def transcript_import(
             vendor=Vendor.FILE,
             source_format=transcript.source,
             language=(transcript.language or "")[:16],
-            started_at=_parse_started_at(transcript.started_at),
-            speaker_count_hint=len(transcript.speakers) or None,
+            started_at=parse_time(transcript.started_at, "started_at"),
+            speaker_count_hint=min(len(transcript.speakers), 32767) or None,
         )
     if job is None:
         job = Job.objects.filter(
@@ -320,18 +281,22 @@ def transcript_import(
     existing = dict(
         Message.objects.filter(conversation=conversation).values_list("external_id", "pk")
     )
-    rows: list[tuple] = []
     ids_in_file: dict[str, None] = {}
     offset = job.time_offset
-    for index, utt in enumerate(transcript.utterances):
-        ext = (utt.external_id or f"{prefix}-{index}")[:200]
-        ids_in_file[ext] = None
-        if ext in existing:
-            continue
-        existing[ext] = 0  # a repeated id inside the file is imported once
-        diarized = _member_for(utt.speaker_label, utt.channel, by_label, f"utterance {index}")
-        rows.append(
-            (
+    created = [0]
+
+    def message_rows() -> Iterator[tuple]:
+        # Made one at a time as the INSERT or COPY reads them: a list of 2,000,000 row tuples
+        # would cost half a gigabyte.
+        for index, utt in enumerate(transcript.utterances):
+            ext = (utt.external_id or f"{prefix}-{index}")[:200]
+            ids_in_file[ext] = None
+            if ext in existing:
+                continue
+            existing[ext] = 0  # a repeated id inside the file is imported once
+            diarized = _member_for(utt.speaker_label, utt.channel, by_label, f"utterance {index}")
+            created[0] += 1
+            yield (
                 conversation.pk,
                 ext,
                 _live(diarized, everyone).pk,
@@ -342,9 +307,10 @@ def transcript_import(
                 utt.channel,
                 job.pk,
             )
-        )
-    _insert_messages(rows)
-    if rows:  # the new rows' keys: only those the insights link to are read back
+
+    _insert_messages(message_rows())
+    rows_created = created[0]
+    if rows_created:  # the new rows' keys: only those the insights link to are read back
         linked = {mid for item in transcript.insights for mid in item.message_ids}
         message_pk = _message_pks(conversation, linked)
     else:
@@ -379,7 +345,7 @@ def transcript_import(
                 phrases=item.phrases,
                 entities=item.entities,
                 definitive=item.definitive,
-                due_by=_parse_started_at(item.due_by),
+                due_by=parse_time(item.due_by, f"{where}.dueBy"),
             )
         )
         links.append((len(new_insights) - 1, [message_pk[m] for m in item.message_ids]))
@@ -387,7 +353,7 @@ def transcript_import(
     through = Insight.messages.through
     link_rows = [(new_insights[i].pk, mid) for i, mids in links for mid in dict.fromkeys(mids)]
     _insert_rows(through, ("insight", "message"), link_rows)
-    _analyze_after_commit({Message: len(rows), through: len(link_rows)})
+    _analyze_after_commit({Message: rows_created, through: len(link_rows)})
     return ImportResult(
         conversation=conversation,
         job=job,
@@ -396,7 +362,7 @@ def transcript_import(
         insights=len(insight_ids),
         created={
             "members": members_created,
-            "messages": len(rows),
+            "messages": rows_created,
             "insights": len(new_insights),
         },
     )

@@ -28,7 +28,7 @@ from .jobs import (
     job_submit,
 )
 from .members import member_push, member_push_retry, members_changed
-from .results import job_import, job_webhook, jobs_due, jobs_sweep, result_key
+from .results import WebhookConflict, job_import, job_webhook, jobs_due, jobs_sweep, result_key
 from .retry import job_retry
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "AccountInvalid",
     "JobInputError",
     "RetryRefused",
+    "WebhookConflict",
     "account_create",
     "account_delete",
     "account_update",

@@ -159,13 +159,33 @@ def jobs_sweep(*, now=None) -> int:
     return len(due)
 
 
+class WebhookConflict(Exception):
+    """A webhook brought a result for a job that already holds a different one."""
+
+
+def _without(payload: dict, keys: tuple[str, ...]) -> dict:
+    return {key: value for key, value in payload.items() if key not in keys}
+
+
 @transaction.atomic
-def job_webhook(*, job_id: int, payload: dict | None = None) -> bool:
+def job_webhook(*, job_id: int, payload: dict | None = None, ignore: tuple[str, ...] = ()) -> bool:
     """A vendor called back for ``job_id``: keep ``payload`` when the result only travels in
     the webhook body (DeepAffects, ElevenLabs STT without a transcription id), make a
     polling job due now and enqueue the same poll the sweeper would. A queued job (submit in
-    flight) only keeps the payload. Returns False (nothing done) for a finished job."""
+    flight) only keeps the payload. Returns False (nothing done) for a finished job, or when
+    the job already holds this same ``payload`` (a vendor's retry: idempotent).
+
+    The first result accepted for a job is the one imported: a ``payload`` that differs from
+    the one already kept raises :class:`WebhookConflict` and nothing is written, whatever the
+    job's state (the job row is locked before it is read). Top-level keys named in
+    ``ignore`` are left out of that comparison (DeepAffects: ``request_id``, which differs
+    between the requests of one resubmitted job whose results are the same).
+    """
     job = Job.objects.select_for_update().get(pk=job_id)
+    if payload is not None and isinstance(job.result_payload, dict):
+        if _without(job.result_payload, ignore) != _without(payload, ignore):
+            raise WebhookConflict(f"job {job.pk} already holds a different result")
+        return False
     if job.state in FINISHED or job.state == JobState.IMPORTING:
         return False
     fields: dict = {}

@@ -2,7 +2,9 @@
 
 The last line printed is JSON: ``{"conversation": ID, "members": N, "messages": N,
 "insights": N, "created": {...}}``. A bad file exits non-zero with the file and the line or
-field in the message, and writes nothing.
+field in the message, and writes nothing. The command imports files of any size within its
+own process (``settings.IMPORT_MAX_BYTES`` is the web's limit); ``--max-bytes N`` refuses a
+larger file before reading it.
 """
 
 from __future__ import annotations
@@ -35,9 +37,19 @@ class Command(BaseCommand):
             metavar="CONVERSATION_ID",
             help="append the file to this conversation as a further recording",
         )
+        parser.add_argument(
+            "--max-bytes",
+            type=int,
+            metavar="N",
+            help="refuse a file larger than N bytes (default: no limit)",
+        )
 
     def handle(self, *args, path: Path, format: str, workspace: str | None, title, into, **kw):
+        limit = kw.get("max_bytes")
         try:
+            if limit is not None and path.stat().st_size > limit:
+                size = path.stat().st_size
+                raise CommandError(f"{path}: {size} bytes, larger than --max-bytes {limit}")
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}") from exc
