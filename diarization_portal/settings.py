@@ -9,6 +9,7 @@ broker. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` (django-q2 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "diarization_portal.workspaces",
     "diarization_portal.conversations",
     "diarization_portal.sync",
@@ -111,6 +113,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "diarization_portal.urls"
@@ -140,6 +150,24 @@ CSRF_FAILURE_VIEW = "diarization_portal.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For; 0 reads REMOTE_ADDR only.
+# The login limits and the API throttle count per address read this way
+# (diarization_portal.security.client).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
+# Login limits (django-axes, recorded in the database): LOGIN_FAILURE_LIMIT failed logins for
+# one username, or from one address whatever the usernames, block logging in (the right
+# password too, the admin's login too) for LOGIN_COOLOFF_MINUTES; a failure during the block
+# starts it again.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "diarization_portal.security.client.client_address"
+AXES_LOCKOUT_CALLABLE = "diarization_portal.security.lockout.lockout_response"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
@@ -268,6 +296,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # Lockouts and failed logins are warnings; the clean-up notes on every login are not.
+        "axes": {"level": "WARNING"},
     },
 }
 
