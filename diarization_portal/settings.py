@@ -213,7 +213,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["diarization_portal.api.throttling.ApiKeyRateThrottle"],
     # Requests per API key (per user for session calls); "N/second|minute|hour|day".
-    "DEFAULT_THROTTLE_RATES": {"api": os.getenv("API_THROTTLE_RATE", "600/minute")},
+    # Failed API key authentications per client address; then 429 before any key is checked.
+    "DEFAULT_THROTTLE_RATES": {
+        "api": os.getenv("API_THROTTLE_RATE", "600/minute"),
+        "api_auth_failure": os.getenv("API_AUTH_FAILURE_RATE", "30/minute"),
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "diarization_portal.api.pagination.LimitOffsetPage",

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def client_address(request: HttpRequest) -> str:
-    """The calling client's IP address as text (``"203.0.113.7"``), or ``"unknown"`` when the
-    request carries none that parses as an IP address."""
+def client_address(request: HttpRequest) -> str | None:
+    """The calling client's IP address as text (``"203.0.113.7"``), or None when the request
+    carries none that parses as an IP address (django-axes records None as no address)."""
     count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
     candidate = request.META.get("REMOTE_ADDR", "")
     if count > 0:
@@ -34,4 +34,4 @@ def client_address(request: HttpRequest) -> str:
     try:
         return str(ipaddress.ip_address(candidate.strip()))
     except ValueError:
-        return "unknown"
+        return None
