@@ -208,9 +208,10 @@ VENDOR_EXTRA_HOSTS = envlist("VENDOR_EXTRA_HOSTS", "")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "diarization_portal.api.authentication.ApiKeyAuthentication",
+        "diarization_portal.api.authentication.ShareLinkAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["diarization_portal.api.permissions.MemberOrShareLink"],
     "DEFAULT_THROTTLE_CLASSES": ["diarization_portal.api.throttling.ApiKeyRateThrottle"],
     # Requests per API key (per user for session calls); "N/second|minute|hour|day".
     # Failed API key authentications per client address; then 429 before any key is checked.
@@ -286,6 +287,14 @@ if REDIS_URL:
     }
 else:
     Q_CLUSTER["orm"] = "default"
+# Where the API throttle counts (diarization_portal.security.counters): "cache" (Redis INCR)
+# or "database" (a row per key, UPDATE count = count + 1). The local-memory cache that is the
+# default without Redis is per process, so the database is the default there.
+API_THROTTLE_STORE = os.getenv("API_THROTTLE_STORE", "cache" if REDIS_URL else "database")
+if API_THROTTLE_STORE not in {"cache", "database"}:
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_STORE must be 'cache' or 'database', got {API_THROTTLE_STORE!r}"
+    )
 
 LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO").upper()
 # One handler, on the root logger. Django's own "django" logger has a console handler too

@@ -2,15 +2,17 @@
 processes and threads hit the same key at the same moment.
 
 A window of ``period`` seconds starts at the multiples of ``period`` of Unix time. Where the
-count is kept:
+count is kept (setting ``API_THROTTLE_STORE``):
 
-* Django's default cache, when it is Redis (``REDIS_URL``): ``cache.add(key, 0)`` then
-  ``cache.incr(key)`` — Redis ``SET NX`` and ``INCRBY``, atomic and shared by every process; the
-  key expires with its window.
-* Otherwise the database: one :class:`~diarization_portal.api.models.ThrottleWindow` row per
-  key, counted with ``UPDATE … SET count = count + 1`` (the row stays locked until the count is
-  read back in the same transaction). The local-memory cache of the default configuration is
-  per process, so it never counts: gunicorn's workers would each keep their own.
+* ``"cache"`` (the default when ``REDIS_URL`` is set): Django's default cache,
+  ``cache.add(key, 0)`` then ``cache.incr(key)`` — with Redis, ``SET NX`` and ``INCRBY``, atomic
+  and shared by every process; the key expires with its window. (A local-memory cache counts
+  atomically too, under its lock, but only within one process: the test suite's choice.)
+* ``"database"`` (the default otherwise): one
+  :class:`~diarization_portal.api.models.ThrottleWindow` row per key, counted with ``UPDATE …
+  SET count = count + 1`` (the row stays locked until the count is read back in the same
+  transaction), shared by every web process. The default configuration's local-memory cache
+  is per process: gunicorn's workers would each keep their own count.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from __future__ import annotations
 import math
 import time
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 
@@ -31,8 +33,8 @@ STALE_AFTER = 24 * 3600
 
 
 def uses_cache() -> bool:
-    """True when the default cache counts atomically across processes (Redis)."""
-    return isinstance(caches["default"], RedisCache)
+    """True when the counts are kept in Django's default cache, False for the database."""
+    return settings.API_THROTTLE_STORE == "cache"
 
 
 def _window(period: int, now: float) -> tuple[int, int]:

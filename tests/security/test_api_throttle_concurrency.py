@@ -28,6 +28,9 @@ def store(request, settings):
     """The throttle's store: the database (local-memory cache) or the run's Redis cache."""
     if request.param == "redis":
         settings.CACHES = {"default": settings.REDIS_TEST_CACHE}
+        settings.API_THROTTLE_STORE = "cache"
+    else:
+        settings.API_THROTTLE_STORE = "database"
     assert counters.uses_cache() == (request.param == "redis")
     return request.param
 
