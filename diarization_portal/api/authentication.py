@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from rest_framework import authentication, exceptions
+
+from diarization_portal.conversations.services.sharing import share_link_for_token
 
 from .models import ApiKey, key_hash
 from .throttling import check_auth_failures, record_auth_failure
@@ -61,3 +64,37 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="api"'
+
+
+class ShareLinkAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Share <token>`` with the token of a conversation's share link (the part
+    after ``/s/`` in the link): read-only access to that one conversation, without an account.
+
+    Only views that say so (``share_link_readable``, see :mod:`.permissions`) accept it, and only
+    for GET/HEAD/OPTIONS; it opens no other conversation (404). ``request.user`` is anonymous and
+    ``request.auth`` the :class:`~diarization_portal.conversations.models.ShareLink`. An
+    unknown or revoked token: 401, counted against the client's address like a bad API key.
+    """
+
+    keyword = "Share"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        check_auth_failures(request)
+        if len(header) != 2:
+            ApiKeyAuthentication._fail(
+                request, "Invalid Authorization header: expected 'Share <token>'"
+            )
+        try:
+            token = header[1].decode()
+        except UnicodeDecodeError:
+            ApiKeyAuthentication._fail(request, "Invalid share token")
+        link = share_link_for_token(token)
+        if link is None:
+            ApiKeyAuthentication._fail(request, "Invalid or revoked share link")
+        return AnonymousUser(), link
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'

@@ -10,6 +10,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from diarization_portal.conversations.models import ShareLink
 from diarization_portal.security import counters
 from diarization_portal.security.client import client_address
 
@@ -27,7 +28,8 @@ def _rate(scope: str) -> tuple[int, int] | None:
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Counts requests per API key (``key:<id>``), per user for session calls (``user:<id>``)
+    """Counts requests per API key (``key:<id>``), per share link (``share:<id>``), per user for
+    session calls (``user:<id>``)
     and per client address otherwise (``addr:<ip>``, read as the login limits read it:
     ``TRUSTED_PROXY_COUNT``). Over the rate: 429 ``throttled`` with ``Retry-After`` (seconds
     until the window ends). Refused requests are counted too. The rate is read from the settings
@@ -48,6 +50,8 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view) -> str:
         if isinstance(request.auth, ApiKey):
             ident = f"key:{request.auth.pk}"
+        elif isinstance(request.auth, ShareLink):
+            ident = f"share:{request.auth.pk}"
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:
