@@ -9,6 +9,7 @@ broker. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` (django-q2 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "diarization_portal.workspaces",
     "diarization_portal.conversations",
     "diarization_portal.sync",
@@ -111,6 +113,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "diarization_portal.urls"
@@ -140,6 +150,24 @@ CSRF_FAILURE_VIEW = "diarization_portal.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For; 0 reads REMOTE_ADDR only.
+# The login limits and the API throttle count per address read this way
+# (diarization_portal.security.client).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
+# Login limits (django-axes, recorded in the database): LOGIN_FAILURE_LIMIT failed logins for
+# one username, or from one address whatever the usernames, block logging in (the right
+# password too, the admin's login too) for LOGIN_COOLOFF_MINUTES; a failure during the block
+# starts it again.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "diarization_portal.security.client.client_address"
+AXES_LOCKOUT_CALLABLE = "diarization_portal.security.lockout.lockout_response"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
@@ -180,12 +208,17 @@ VENDOR_EXTRA_HOSTS = envlist("VENDOR_EXTRA_HOSTS", "")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "diarization_portal.api.authentication.ApiKeyAuthentication",
+        "diarization_portal.api.authentication.ShareLinkAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["diarization_portal.api.permissions.MemberOrShareLink"],
     "DEFAULT_THROTTLE_CLASSES": ["diarization_portal.api.throttling.ApiKeyRateThrottle"],
     # Requests per API key (per user for session calls); "N/second|minute|hour|day".
-    "DEFAULT_THROTTLE_RATES": {"api": os.getenv("API_THROTTLE_RATE", "600/minute")},
+    # Failed API key authentications per client address; then 429 before any key is checked.
+    "DEFAULT_THROTTLE_RATES": {
+        "api": os.getenv("API_THROTTLE_RATE", "600/minute"),
+        "api_auth_failure": os.getenv("API_AUTH_FAILURE_RATE", "30/minute"),
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "diarization_portal.api.pagination.LimitOffsetPage",
@@ -254,6 +287,14 @@ if REDIS_URL:
     }
 else:
     Q_CLUSTER["orm"] = "default"
+# Where the API throttle counts (diarization_portal.security.counters): "cache" (Redis INCR)
+# or "database" (a row per key, UPDATE count = count + 1). The local-memory cache that is the
+# default without Redis is per process, so the database is the default there.
+API_THROTTLE_STORE = os.getenv("API_THROTTLE_STORE", "cache" if REDIS_URL else "database")
+if API_THROTTLE_STORE not in {"cache", "database"}:
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_STORE must be 'cache' or 'database', got {API_THROTTLE_STORE!r}"
+    )
 
 LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO").upper()
 # One handler, on the root logger. Django's own "django" logger has a console handler too
@@ -268,6 +309,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # Lockouts and failed logins are warnings; the clean-up notes on every login are not.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -29,6 +29,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{RUN_ID}"}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The API throttle counts in that cache (atomic within the test process); the tests of the
+# throttle itself choose the database or the run's Redis cache.
+API_THROTTLE_STORE = "cache"
 REDIS_TEST_CACHE = (
     {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -130,3 +130,49 @@ def test_a_request_warning_is_logged_once(tmp_path, debug):
     assert result.stdout.strip() == "404", result.stderr
     lines = [line for line in result.stderr.splitlines() if "Not Found: /api/v1/nowhere" in line]
     assert len(lines) == 1, result.stderr
+
+
+ACCESS_JSON = """
+import django, json
+django.setup()
+from django.conf import settings as s
+print(json.dumps({
+    "proxies": s.TRUSTED_PROXY_COUNT, "limit": s.AXES_FAILURE_LIMIT,
+    "cooloff": s.AXES_COOLOFF_TIME.total_seconds(), "store": s.API_THROTTLE_STORE,
+    "failures": s.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_auth_failure"],
+}))
+"""
+
+
+def test_login_limits_and_throttle_store_come_from_the_environment(tmp_path):
+    def access(**env):
+        result = run_python(tmp_path, ACCESS_JSON, **env)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert access(REDIS_URL=None) == {
+        "proxies": 0,
+        "limit": 5,
+        "cooloff": 900.0,
+        "store": "database",
+        "failures": "30/minute",
+    }
+    assert access(
+        TRUSTED_PROXY_COUNT="1",
+        LOGIN_FAILURE_LIMIT="10",
+        LOGIN_COOLOFF_MINUTES="60",
+        API_THROTTLE_STORE="cache",
+        API_AUTH_FAILURE_RATE="5/minute",
+    ) == {"proxies": 1, "limit": 10, "cooloff": 3600.0, "store": "cache", "failures": "5/minute"}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"API_THROTTLE_STORE": "memory"}, "API_THROTTLE_STORE must be"),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 or more"),
+    ],
+)
+def test_bad_access_settings_fail_loudly(tmp_path, env, message):
+    result = run_python(tmp_path, "import django; django.setup()", **env)
+    assert result.returncode != 0 and message in result.stderr

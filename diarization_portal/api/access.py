@@ -11,9 +11,10 @@ from __future__ import annotations
 from django.http import Http404
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from diarization_portal.conversations.models import Conversation, Member
+from diarization_portal.conversations.models import Conversation, Member, ShareLink
 from diarization_portal.workspaces.access import membership_for, workspace_for
 from diarization_portal.workspaces.models import Membership, Role
+from diarization_portal.workspaces.sharing import ShareAccess, access_source_of
 
 # Primary keys are 64-bit; larger path values would overflow the database driver.
 MAX_PK = 2**63 - 1
@@ -21,13 +22,16 @@ MAX_PK = 2**63 - 1
 
 def conversation_for(
     request, pk: int | str, *, edit: bool = False, queryset=None
-) -> tuple[Conversation, Membership]:
-    """The conversation ``pk`` (with its workspace) and the user's membership of its workspace.
-    ``queryset`` (default: all conversations) may add annotations and prefetches.
+) -> tuple[Conversation, Membership | ShareAccess]:
+    """The conversation ``pk`` (with its workspace) and the user's membership of its workspace
+    (a :class:`~diarization_portal.workspaces.sharing.ShareAccess` for a share link's holder).
+    ``queryset`` (default: all conversations) may add annotations and prefetches. The
+    conversation gets ``caller_role`` and ``access_source`` (what the API shows as ``role`` and
+    ``access_source``).
 
-    Raises ``NotFound`` ("No such conversation") when it does not exist or is in a workspace
-    the user is not a member of, and ``PermissionDenied`` when ``edit`` is asked of a viewer or
-    commenter.
+    Raises ``NotFound`` ("No such conversation") when it does not exist, is in a workspace
+    the user is not a member of, or is not the share link's conversation, and
+    ``PermissionDenied`` when ``edit`` is asked of a viewer, a commenter or a share link.
     """
     try:
         pk = int(pk)
@@ -43,10 +47,22 @@ def conversation_for(
     )
     if conversation is None:
         raise NotFound("No such conversation")
+    if isinstance(request.auth, ShareLink):
+        if request.auth.conversation_id != conversation.pk:
+            raise NotFound("No such conversation")
+        if edit:
+            raise PermissionDenied("A share link can only read its conversation")
+        access = ShareAccess(
+            role=request.auth.access_level, workspace=conversation.workspace, link=request.auth
+        )
+        conversation.caller_role, conversation.access_source = access.role, access.access_source
+        return conversation, access
     try:
         membership = membership_for(request.user, conversation.workspace_id, edit=edit)
     except Http404:
         raise NotFound("No such conversation") from None
+    conversation.caller_role = membership.role
+    conversation.access_source = access_source_of(membership.role)
     return conversation, membership
 
 

@@ -55,3 +55,22 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ThrottleWindow(models.Model):
+    """The request count of one throttle key (``api:key:<id>``, ``api_auth_failure:addr:<ip>``…)
+    in its current fixed window, when the cache cannot count across processes (no Redis):
+    one row per key, counted with ``UPDATE … SET count = count + 1``
+    (:mod:`diarization_portal.security.counters`)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.BigIntegerField(
+        db_index=True, help_text="Unix time (seconds) the window began"
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "throttle window"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} since {self.window_start}"

@@ -121,3 +121,26 @@ class ApiAutoSchema(AutoSchema):
             if code in ERROR_HEADERS:
                 responses[code].setdefault("headers", {}).update(ERROR_HEADERS[code])
         return responses
+
+
+class ShareLinkAuthenticationScheme(OpenApiAuthenticationExtension):
+    """A share link's token in the OpenAPI schema (``Authorization: Share <token>``), listed
+    only on the operations that accept it: GET on the views with ``share_link_readable``."""
+
+    target_class = "diarization_portal.api.authentication.ShareLinkAuthentication"
+    name = "shareLink"
+
+    def get_security_requirement(self, auto_schema):
+        readable = getattr(auto_schema.view, "share_link_readable", False)
+        return {self.name: []} if readable and auto_schema.method == "GET" else None
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "A conversation's share link token (the part after `/s/` in the link), as "
+                "`Authorization: Share <token>`: reads that conversation only."
+            ),
+        }

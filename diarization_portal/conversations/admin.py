@@ -1,8 +1,9 @@
 """Admin for staff: every model, with search, filters and read-only vendor fields."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 
-from .models import Conversation, Insight, Job, Member, Message, SpeakerEdit
+from .models import Conversation, Insight, Job, Member, Message, ShareLink, SpeakerEdit
 
 
 class MemberInline(admin.TabularInline):
@@ -115,3 +116,23 @@ class SpeakerEditAdmin(admin.ModelAdmin):
         "undone_by",
     ]
     list_select_related = ["conversation", "user"]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Share links: only the token's hash is stored, so nothing here can reveal a link."""
+
+    list_display = ["pk", "conversation", "access_level", "created_by", "created_at", "revoked_at"]
+    list_filter = ["access_level", "revoked_at"]
+    search_fields = ["conversation__title", "created_by__username"]
+    readonly_fields = ["conversation", "token_hash", "created_by", "created_at"]
+    list_select_related = ["conversation", "created_by"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # links are created on the conversation page, where the full link is shown
+
+    @admin.action(description="Revoke the selected share links")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} share links.", messages.SUCCESS)

@@ -18,6 +18,7 @@ from diarization_portal.conversations.models import (
     InsightType,
     Member,
     Message,
+    ShareLevel,
 )
 from diarization_portal.conversations.services.duplicates import duplicate_candidates
 
@@ -135,4 +136,14 @@ def conversation_context(conversation: Conversation, membership, *, page: int = 
             if membership.can_edit
             else []
         ),
+    }
+
+
+def share_links_context(conversation: Conversation) -> dict:
+    """The share panel of the conversation page (editors and admins): the conversation's active
+    share links with who created them (one query, whatever their number) and the levels a new
+    link can have."""
+    return {
+        "share_links": list(conversation.share_links.active().select_related("created_by")),
+        "share_levels": ShareLevel.choices,
     }

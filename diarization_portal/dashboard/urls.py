@@ -10,6 +10,7 @@ from . import (
     views_jobs,
     views_privacy,
     views_pvc,
+    views_sharing,
 )
 
 app_name = "dashboard"
@@ -102,4 +103,15 @@ urlpatterns += [
         views_engines.speech_engine_unlink,
         name="speech_engine_unlink",
     ),
+]
+
+# Share links: created and revoked on the conversation page, opened without logging in.
+urlpatterns += [
+    path("c/<int:pk>/shares/", views_sharing.share_create, name="share_create"),
+    path(
+        "c/<int:pk>/shares/<int:link_pk>/revoke/",
+        views_sharing.share_revoke,
+        name="share_revoke",
+    ),
+    path("s/<str:token>/", views_sharing.shared_conversation, name="shared_conversation"),
 ]

@@ -22,7 +22,7 @@ from diarization_portal.workspaces.access import membership_for, workspace_for
 from diarization_portal.workspaces.models import Membership
 
 from .forms import MergeForm, RenameForm, SelectionForm
-from .presenters import conversation_context
+from .presenters import conversation_context, share_links_context
 
 
 @login_required
@@ -116,6 +116,8 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = "dashboard/conversation_detail.html"
     if request.htmx and request.htmx.target == "conversation-body":
         template = "dashboard/_conversation_body.html"
+    elif membership.can_edit:
+        context.update(share_links_context(conversation))
     return render(request, template, context)
 
 

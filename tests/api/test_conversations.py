@@ -134,6 +134,8 @@ def test_a_conversation_has_symbls_fields_and_its_live_members(client, ws, peopl
         "language": "",
         "duration": 2496.78,
         "createdAt": "2024-01-01T00:00:00.000Z",
+        "role": "viewer",
+        "access_source": "workspace_member",
     }
     listed = client.get(LIST, **auth).json()["conversations"]
     assert listed == [response.json()]

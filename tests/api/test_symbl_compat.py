@@ -45,6 +45,8 @@ EXTRAS = {
         ".language",
         ".duration",
         ".createdAt",
+        ".role",
+        ".access_source",
     },
     "members": set(),
     "member_update": set(),

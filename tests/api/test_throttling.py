@@ -45,3 +45,25 @@ def test_each_key_and_each_session_user_has_its_own_count(client, ws, people):
     assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
     client.force_login(people["admin"])
     assert client.get(url).status_code == 200
+
+
+def test_unknown_keys_count_against_the_address_then_429_before_any_key_is_checked(
+    client, ws, people, settings
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api": "100/minute", "api_auth_failure": "3/minute"},
+    }
+    url = reverse("api:conversation_list")
+    bad = {"HTTP_AUTHORIZATION": "Bearer dpk_not-a-key", "REMOTE_ADDR": "198.51.100.7"}
+    statuses = [client.get(url, **bad).status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    good = {**bearer(people["viewer"]), "REMOTE_ADDR": "198.51.100.7"}
+    refused = client.get(url, **good)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert refused.json()["type"] == "throttled"
+    # Another address is not affected; X-API-KEY failures count too.
+    assert client.get(url, **{**good, "REMOTE_ADDR": "203.0.113.9"}).status_code == 200
+    other = {"HTTP_X_API_KEY": "dpk_wrong", "REMOTE_ADDR": "203.0.113.9"}
+    assert [client.get(url, **other).status_code for _ in range(4)] == [401, 401, 401, 429]

@@ -9,6 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from diarization_portal.conversations.models import Conversation
+from diarization_portal.workspaces.models import Role
+from diarization_portal.workspaces.sharing import AccessSource, access_source_of
 
 from .common import MemberSerializer, clock, iso, seconds
 
@@ -22,9 +24,11 @@ def timeline_start(conversation: Conversation) -> datetime:
 class ConversationSerializer(serializers.Serializer):
     """A conversation as Symbl shows it (`id`, `type`, `name`, `startTime`, `endTime`,
     `members`), plus the portal's `workspace`, `vendor`, `externalId`, `language`, `duration`
-    (seconds) and `createdAt`."""
+    (seconds) and `createdAt`, and the caller's `role` and `access_source` (ElevenLabs'
+    `access_info`, vendor-apis.md §2.3)."""
 
-    # Reads ``duration`` (Conversation.objects.with_stats()) and ``live_members`` (prefetched).
+    # Reads ``duration`` (Conversation.objects.with_stats()), ``live_members`` (prefetched),
+    # ``caller_role`` and ``access_source`` (set by api.access.conversation_for, or annotated).
 
     id = serializers.CharField(source="pk", help_text="The conversation's id (decimal string).")
     type = serializers.SerializerMethodField()
@@ -40,6 +44,23 @@ class ConversationSerializer(serializers.Serializer):
     language = serializers.CharField()
     duration = serializers.SerializerMethodField()
     createdAt = serializers.SerializerMethodField()
+    role = serializers.ChoiceField(
+        source="caller_role",
+        choices=Role.choices,
+        read_only=True,
+        help_text="Your role for this conversation: admin, editor, commenter or viewer (a share "
+        "link's level).",
+    )
+    access_source = serializers.SerializerMethodField(
+        help_text="Why you can see it: `workspace_member` (editor, commenter or viewer of its "
+        "workspace), `workspace_admin`, or `share_link` (`Authorization: Share <token>`)."
+    )
+
+    @extend_schema_field({"type": "string", "enum": list(AccessSource.choices)})
+    def get_access_source(self, conversation: Conversation) -> str:
+        return getattr(conversation, "access_source", None) or access_source_of(
+            conversation.caller_role
+        )
 
     @extend_schema_field({"type": "string", "enum": ["meeting"]})
     def get_type(self, conversation: Conversation) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from diarization_portal.conversations.models import Conversation, Member
 from diarization_portal.conversations.services.conversations import conversation_delete
+from diarization_portal.workspaces.models import Membership
 
 from ..access import conversation_for, workspace_membership
 from ..pagination import paged
@@ -51,6 +52,14 @@ class ConversationList(generics.ListAPIView):
         conversations = conversations_for_api().filter(
             workspace__memberships__user=self.request.user
         )
+        # The caller's role in each conversation's workspace (ConversationSerializer.role).
+        conversations = conversations.annotate(
+            caller_role=Subquery(
+                Membership.objects.filter(
+                    user=self.request.user, workspace=OuterRef("workspace")
+                ).values("role")[:1]
+            )
+        )
         if "workspace" in query:
             membership = workspace_membership(self.request, query["workspace"])
             conversations = conversations.filter(workspace=membership.workspace)
@@ -82,12 +91,19 @@ class ConversationList(generics.ListAPIView):
 
 
 class ConversationDetail(ConversationScoped):
-    """One conversation with its members; delete it (editors and admins)."""
+    """One conversation with its members; delete it (editors and admins). A share link reads
+    its own conversation."""
+
+    share_link_readable = True
 
     @extend_schema(
         operation_id="conversations_retrieve",
         summary="Get a conversation",
-        description="The conversation with its live members (speakers).",
+        description=(
+            "The conversation with its live members (speakers), and your `role` and "
+            "`access_source`. Also readable with a share link's token (`Authorization: Share "
+            "<token>`): that conversation only, read-only."
+        ),
         responses={200: ConversationSerializer},
         tags=["conversations"],
     )

@@ -35,6 +35,8 @@ def insights_for_api(conversation, insight_type: str | None = None):
 class InsightList(ConversationItemList):
     """Insights of a conversation; subclasses narrow to one ``insight_type``."""
 
+    share_link_readable = True  # a share link reads its own conversation (api.permissions)
+
     serializer_class = InsightSerializer
     insight_type: str | None = None
     pagination_class = paged("insights", default_limit=1000, max_limit=5000)

@@ -33,6 +33,8 @@ def _changes(member: Member, name: str, email: str | None) -> bool:
 class MemberList(ConversationScoped):
     """The live members (speakers) of a conversation, in order of first appearance."""
 
+    share_link_readable = True  # a share link reads its own conversation (api.permissions)
+
     @extend_schema(
         operation_id="conversations_members_list",
         summary="List a conversation's members",

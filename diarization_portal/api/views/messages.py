@@ -14,6 +14,8 @@ from .base import ConversationItemList
 class MessageList(ConversationItemList):
     """A conversation's messages in time order, with who said each."""
 
+    share_link_readable = True  # a share link reads its own conversation (api.permissions)
+
     serializer_class = MessageSerializer
     pagination_class = paged("messages", default_limit=1000, max_limit=5000)
 

@@ -12,6 +12,7 @@ from .edit import DuplicateDismissal, EditOp, SpeakerEdit
 from .job import Job, JobKind, JobState, new_webhook_token
 from .member import PALETTE, Member, MemberQuerySet, SyncState
 from .message import Insight, InsightType, Message
+from .share import ShareLevel, ShareLink, new_share_token, share_token_hash
 
 __all__ = [
     "PALETTE",
@@ -27,8 +28,12 @@ __all__ = [
     "Member",
     "MemberQuerySet",
     "Message",
+    "ShareLevel",
+    "ShareLink",
     "SpeakerEdit",
     "SyncState",
     "Vendor",
+    "new_share_token",
     "new_webhook_token",
+    "share_token_hash",
 ]
