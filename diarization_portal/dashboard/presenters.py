@@ -19,6 +19,7 @@ from diarization_portal.conversations.models import (
     Member,
     Message,
     ShareLevel,
+    blocked_by,
 )
 from diarization_portal.conversations.services.duplicates import duplicate_candidates
 
@@ -56,12 +57,9 @@ def speaker_turns(messages: list[Message], members: dict[int, Member]) -> list[T
 
 def _history(conversation: Conversation) -> list:
     edits = list(conversation.speaker_edits.select_related("user", "undone_by")[:HISTORY_SHOWN])
-    later_members: set[int] = set()
-    for edit in edits:  # newest first: everything seen so far is later
-        touched = edit.member_ids()
-        edit.blocked = not edit.is_undone and bool(touched & later_members)
-        if not edit.is_undone:
-            later_members |= touched
+    blocked = blocked_by(edits, edits)  # every later edit of a shown one is shown too
+    for edit in edits:
+        edit.blocked = edit.pk in blocked
     return edits
 
 

@@ -80,7 +80,7 @@ def separated_speakers(job: Job) -> list[Group]:
         spans[member_id].utterances.append((start - offset, end - offset))
     groups: dict[int, Group] = {}
     for track in tracks:
-        live = vendors.live_member(track, by_pk)
+        live = track.survivor_among(by_pk)
         groups.setdefault(live.pk, Group(member=live)).tracks.append(spans[track.pk])
     return list(groups.values())
 

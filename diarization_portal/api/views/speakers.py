@@ -97,28 +97,10 @@ def messages_in(conversation: Conversation, ids: list[int], field: str = "messag
 
 def blocked_map(conversation: Conversation, edits: Iterable[SpeakerEdit]) -> dict[int, list[int]]:
     """``{edit pk: [pks of later active edits that changed a member it changed]}`` for the
-    active ``edits``, newest blocker first (the order to undo them in). One query: the active
-    edits of the conversation newer than the oldest of ``edits``."""
-    edits = [e for e in edits if not e.is_undone]
-    if not edits:
-        return {}
-    later = [
-        (e.pk, e.member_ids())
-        for e in SpeakerEdit.objects.filter(
-            conversation=conversation,
-            pk__gt=min(e.pk for e in edits),
-            undone_at__isnull=True,
-        )
-        .only("pk", "op", "payload")
-        .order_by("-pk")
-    ]
-    found = {}
-    for edit in edits:
-        mine = edit.member_ids()
-        blockers = [pk for pk, theirs in later if pk > edit.pk and theirs & mine]
-        if blockers:
-            found[edit.pk] = blockers
-    return found
+    active ``edits`` of ``conversation``, newest blocker first (the order to undo them in).
+    One query (:meth:`SpeakerEditQuerySet.blocked_map
+    <diarization_portal.conversations.models.SpeakerEditQuerySet.blocked_map>`)."""
+    return SpeakerEdit.objects.filter(conversation=conversation).blocked_map(edits)
 
 
 def edits_data(conversation: Conversation, edits: list[SpeakerEdit]) -> list[dict]:

@@ -8,7 +8,7 @@ the conversation.
 from __future__ import annotations
 
 from .conversation import Conversation, ConversationQuerySet, Vendor
-from .edit import DuplicateDismissal, EditOp, SpeakerEdit
+from .edit import DuplicateDismissal, EditOp, SpeakerEdit, SpeakerEditQuerySet, blocked_by
 from .job import Job, JobKind, JobState, new_webhook_token
 from .member import PALETTE, Member, MemberQuerySet, SyncState
 from .message import Insight, InsightType, Message
@@ -31,8 +31,10 @@ __all__ = [
     "ShareLevel",
     "ShareLink",
     "SpeakerEdit",
+    "SpeakerEditQuerySet",
     "SyncState",
     "Vendor",
+    "blocked_by",
     "new_share_token",
     "new_webhook_token",
     "share_token_hash",

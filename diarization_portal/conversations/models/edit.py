@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 
@@ -14,6 +16,60 @@ class EditOp(models.TextChoices):
     MERGE = "merge", "Merge"
     REASSIGN = "reassign", "Reassign"
     SPLIT = "split", "Split"
+
+
+def blocked_by(edits: Iterable[SpeakerEdit], later: Iterable[SpeakerEdit]) -> dict[int, list[int]]:
+    """The rule of which later edits block an undo, on rows already read: ``{edit pk: [pks
+    of the edits of ``later`` that block it]}``, for the active ``edits`` that have any,
+    newest blocker first (the order to undo them in). An edit blocks an undo of ``edit``
+    when it is newer (a greater primary key), not undone and changed a member ``edit``
+    changed (:meth:`SpeakerEdit.member_ids`). No query."""
+    newer = sorted(
+        ((e.pk, e.member_ids()) for e in later if not e.is_undone),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
+    found: dict[int, list[int]] = {}
+    for edit in edits:
+        if edit.is_undone:
+            continue
+        mine = edit.member_ids()
+        blockers = [pk for pk, theirs in newer if pk > edit.pk and theirs & mine]
+        if blockers:
+            found[edit.pk] = blockers
+    return found
+
+
+class SpeakerEditQuerySet(models.QuerySet):
+    def active(self) -> SpeakerEditQuerySet:
+        """Edits not undone."""
+        return self.filter(undone_at__isnull=True)
+
+    def blocking(self, edit: SpeakerEdit) -> list[SpeakerEdit]:
+        """The edits that must be undone before ``edit`` can be (:func:`blocked_by`): later
+        active edits of its conversation that changed a member it changed, oldest first.
+        One query. The speaker services call it once the edit's members are locked."""
+        later = list(
+            self.active()
+            .filter(conversation_id=edit.conversation_id, pk__gt=edit.pk)
+            .order_by("pk")
+        )
+        blockers = set(blocked_by([edit], later).get(edit.pk, ()))
+        return [e for e in later if e.pk in blockers]
+
+    def blocked_map(self, edits: Iterable[SpeakerEdit]) -> dict[int, list[int]]:
+        """:func:`blocked_by` for ``edits`` (of one conversation): ``{edit pk: [blocker
+        pks, newest first]}``. One query (the active edits of the conversation newer than
+        the oldest active one of ``edits``), none when all of them are undone."""
+        edits = [e for e in edits if not e.is_undone]
+        if not edits:
+            return {}
+        later = (
+            self.active()
+            .filter(conversation_id=edits[0].conversation_id, pk__gt=min(e.pk for e in edits))
+            .only("pk", "op", "payload", "undone_at")
+        )
+        return blocked_by(edits, later)
 
 
 class SpeakerEdit(models.Model):
@@ -49,6 +105,8 @@ class SpeakerEdit(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = SpeakerEditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
-from django.db import models
+from django.db import connection, connections, models
 from django.db.models import Count, F, FloatField, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from .conversation import Conversation
@@ -37,10 +39,50 @@ class SyncState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+#: Members per query of :meth:`MemberQuerySet.live_survivors` (SQLite accepts 32,766 bound
+#: parameters per statement).
+SURVIVOR_CHUNK = 5000
+#: Hops of ``merged_into`` followed at most.
+MAX_CHAIN = 1000
+
+
+def _survivor_sql(ids: list[int], columns: str) -> tuple[str, list]:
+    """A ``WITH RECURSIVE`` query of the end of each ``merged_into`` chain that starts at one
+    of ``ids``, selecting ``columns`` of ``chain(start_id, member_id)`` (SQL, parameters)."""
+    table = connection.ops.quote_name(Member._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        "WITH RECURSIVE chain(start_id, member_id, next_id, hops) AS ("
+        f" SELECT id, id, merged_into_id, 0 FROM {table} WHERE id IN ({marks})"
+        " UNION ALL"
+        " SELECT chain.start_id, m.id, m.merged_into_id, chain.hops + 1"
+        f" FROM chain JOIN {table} m ON m.id = chain.next_id WHERE chain.hops < %s"
+        f") SELECT {columns} FROM chain WHERE next_id IS NULL OR hops = %s"
+    )
+    return sql, [*ids, MAX_CHAIN, MAX_CHAIN]
+
+
 class MemberQuerySet(models.QuerySet):
     def live(self) -> MemberQuerySet:
         """Members that have not been merged into another member."""
         return self.filter(merged_into__isnull=True)
+
+    def live_survivors(self, ids: Iterable[int]) -> dict[int, int]:
+        """``{member pk: pk of the live member that now stands for it}`` for the members
+        ``ids``: ``merged_into`` followed to the end of its chain (a member merged into one
+        that was merged later points at the first; a live member stands for itself). One
+        query per :data:`SURVIVOR_CHUNK` ids (a recursive CTE, on SQLite and PostgreSQL);
+        ids of no member are left out. Chains longer than :data:`MAX_CHAIN` hops stop
+        there (merges never make a cycle; the bound only keeps a damaged row finite)."""
+        wanted = sorted(set(ids))
+        found: dict[int, int] = {}
+        for i in range(0, len(wanted), SURVIVOR_CHUNK):
+            chunk = wanted[i : i + SURVIVOR_CHUNK]
+            sql, params = _survivor_sql(chunk, "start_id, member_id")
+            with connections[self.db].cursor() as cursor:
+                cursor.execute(sql, params)
+                found.update(dict(cursor.fetchall()))
+        return found
 
     def with_talk(self) -> MemberQuerySet:
         """Annotate ``talk_time`` (seconds, sum of end - start) and ``message_count``."""
@@ -106,6 +148,27 @@ class Member(models.Model):
     @property
     def is_live(self) -> bool:
         return self.merged_into_id is None
+
+    def live_survivor(self) -> Member:
+        """The live member that now stands for this one (itself when live): ``merged_into``
+        followed to the end of its chain, read in one query (a recursive CTE,
+        :meth:`MemberQuerySet.live_survivors`); no query when this member is live.
+        Raises ``Member.DoesNotExist`` when the row was deleted."""
+        if self.merged_into_id is None:
+            return self
+        sql, params = _survivor_sql([self.pk], "member_id")
+        return Member.objects.using(self._state.db or "default").get(pk__in=RawSQL(sql, params))
+
+    def survivor_among(self, by_pk: dict[int, Member]) -> Member:
+        """:meth:`live_survivor` through rows already read: ``by_pk`` maps primary keys to
+        members (the conversation's, locked by the caller); the chain stops at a member
+        missing from it. No query."""
+        member = by_pk.get(self.pk, self)
+        for _ in range(MAX_CHAIN):
+            if member.merged_into_id is None or member.merged_into_id not in by_pk:
+                break
+            member = by_pk[member.merged_into_id]
+        return member
 
     @property
     def colour(self) -> str:

@@ -60,15 +60,6 @@ class ImportResult:
         }
 
 
-def _live(member: Member, by_pk: dict[int, Member]) -> Member:
-    """Follow ``merged_into`` to the live member that now stands for ``member``."""
-    seen = 0
-    while member.merged_into_id is not None and seen < 1000:
-        member = by_pk[member.merged_into_id]
-        seen += 1
-    return member
-
-
 def _upsert_members(conversation: Conversation, transcript: Transcript, scope: str) -> tuple:
     # Locked (primary-key order, as the speaker operations lock them) before they are read:
     # a merge committed after this read would leave new lines on a merged member.
@@ -299,7 +290,7 @@ def transcript_import(
             yield (
                 conversation.pk,
                 ext,
-                _live(diarized, everyone).pk,
+                diarized.survivor_among(everyone).pk,
                 diarized.pk,
                 utt.text,
                 utt.start + offset,
@@ -340,8 +331,8 @@ def transcript_import(
                 type=item.type,
                 text=item.text,
                 score=item.score,
-                from_member=_live(frm, everyone) if frm else None,
-                assignee=_live(assignee, everyone) if assignee else None,
+                from_member=frm.survivor_among(everyone) if frm else None,
+                assignee=assignee.survivor_among(everyone) if assignee else None,
                 phrases=item.phrases,
                 entities=item.entities,
                 definitive=item.definitive,

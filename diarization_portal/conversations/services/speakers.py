@@ -51,9 +51,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from diarization_portal.sync.services import members_changed
-
 from ..models import Conversation, EditOp, Insight, Member, Message, SpeakerEdit
+from ..signals import speaker_edit_recorded
 
 # SQLite accepts 32,766 bound parameters per statement; stay well below.
 ID_CHUNK = 5000
@@ -184,6 +183,13 @@ def _require_live(seen: Member, locked: Member) -> None:
     )
 
 
+def _announce(edit: SpeakerEdit) -> None:
+    """Send :data:`~..signals.speaker_edit_recorded` for ``edit`` inside the operation's
+    transaction (the vendor sync marks the changed vendor members pending there and pushes
+    them after commit)."""
+    speaker_edit_recorded.send(sender=SpeakerEdit, edit=edit)
+
+
 def _record(conversation_id: int, user, op: str, summary: str, payload: dict) -> SpeakerEdit:
     edit = SpeakerEdit.objects.create(
         conversation_id=conversation_id,
@@ -192,7 +198,7 @@ def _record(conversation_id: int, user, op: str, summary: str, payload: dict) ->
         summary=summary[:300],
         payload=payload,
     )
-    members_changed(edit=edit)  # vendor members: mark pending, push after commit
+    _announce(edit)
     return edit
 
 
@@ -508,12 +514,9 @@ def messages_split(*, conversation, messages, name: str, user=None) -> tuple[Spe
 
 
 def blocking_edits(edit: SpeakerEdit) -> list[SpeakerEdit]:
-    """Later active edits of the same conversation that changed any member ``edit`` changed."""
-    mine = edit.member_ids()
-    later = SpeakerEdit.objects.filter(
-        conversation_id=edit.conversation_id, pk__gt=edit.pk, undone_at__isnull=True
-    ).order_by("pk")
-    return [e for e in later if e.member_ids() & mine]
+    """Later active edits of the same conversation that changed any member ``edit`` changed,
+    oldest first (:meth:`SpeakerEditQuerySet.blocking <..models.SpeakerEditQuerySet.blocking>`)."""
+    return SpeakerEdit.objects.blocking(edit)
 
 
 def _check_email_free(conversation_id: int, member_id: int, email: str) -> None:
@@ -585,5 +588,5 @@ def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
         undone_at=timezone.now(), undone_by=user if user and user.is_authenticated else None
     )
     edit.refresh_from_db()
-    members_changed(edit=edit)
+    _announce(edit)
     return edit

@@ -16,10 +16,11 @@ PUSH_OPS = frozenset({EditOp.RENAME, EditOp.MERGE})
 
 
 def members_changed(*, edit: SpeakerEdit) -> None:
-    """Hook of the speaker services: after a rename or merge (or its undo), mark the
-    changed members that exist at a vendor (``sync_state`` not ``local``) ``pending`` and
-    enqueue their push after commit. One query for members that are local only.
-    Runs inside the calling service's transaction (they are all atomic)."""
+    """After a rename or merge (or its undo) recorded by the speaker services (through
+    :func:`speaker_edit_recorded_receiver`), mark the changed members that exist at a vendor
+    (``sync_state`` not ``local``) ``pending`` and enqueue their push after commit. One query
+    for members that are local only. Runs inside the calling service's transaction (they are
+    all atomic)."""
     if edit.op not in PUSH_OPS:
         return
     ids = list(
@@ -32,6 +33,12 @@ def members_changed(*, edit: SpeakerEdit) -> None:
     Member.objects.filter(pk__in=ids).update(sync_state=SyncState.PENDING, sync_error="")
     for pk in sorted(ids):
         enqueue("push_member", pk)
+
+
+def speaker_edit_recorded_receiver(sender, *, edit: SpeakerEdit, **kwargs) -> None:
+    """Receiver of ``conversations.signals.speaker_edit_recorded`` (connected in
+    ``SyncConfig.ready``): :func:`members_changed` for ``edit``."""
+    members_changed(edit=edit)
 
 
 def member_push(*, member_id: int) -> Member:
