@@ -263,15 +263,16 @@ def read_file_submission(request) -> Submission:
     return read_submission(request, FileSubmitFormSerializer if form else None)
 
 
+#: Submit fields by :attr:`JobInputError.field` (``"source"``: the file or the URL).
+INPUT_FIELDS = {
+    "speaker_count": "diarizationSpeakerCount",
+    "account": "accountId",
+    "options": "options",
+}
+
+
 def _field_of(err: JobInputError, *, upload: bool) -> str:
-    text = str(err)
-    if "speaker count" in text:
-        return "diarizationSpeakerCount"
-    if "workspace" in text or "account" in text:
-        return "accountId"
-    if any(word in text for word in ("voice_id", "sample_id", "encoding", "sample rate")):
-        return "options"
-    return "file" if upload else "url"
+    return INPUT_FIELDS.get(err.field) or ("file" if upload else "url")
 
 
 def _default_title(options: dict) -> str:
