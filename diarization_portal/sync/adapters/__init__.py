@@ -52,6 +52,13 @@ class VendorAdapter:
     form_fields: ClassVar[tuple[str, ...]] = ()
     #: The dashboard's note above this vendor's options.
     form_note: ClassVar[str] = ""
+    #: The vendor answers by webhook only: jobs need ``settings.PUBLIC_BASE_URL``.
+    needs_webhook: ClassVar[bool] = False
+    #: An append goes into the vendor's conversation (``Conversation.external_id``), so the
+    #: first recording must have been submitted.
+    appends_to_vendor_conversation: ClassVar[bool] = False
+    #: The ``max_speakers`` option and an exact speaker count exclude each other.
+    max_speakers_excludes_count: ClassVar[bool] = False
 
     # -- client and input -------------------------------------------------------------------
 
@@ -139,4 +146,8 @@ def adapter_for(vendor: str) -> VendorAdapter:
         raise ProviderError(f"no adapter for vendor {vendor!r}", error_type="config") from None
 
 
-from . import deepaffects, elevenlabs, phonexia, symbl  # noqa: E402, F401  (register)
+# Registration order is the display order of the dashboard's vendor groups.
+from . import symbl  # noqa: E402, F401, I001
+from . import elevenlabs  # noqa: E402, F401
+from . import phonexia  # noqa: E402, F401
+from . import deepaffects  # noqa: E402, F401

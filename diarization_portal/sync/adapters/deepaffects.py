@@ -47,6 +47,7 @@ class DeepAffectsAdapter(VendorAdapter):
     required) and ``"audio_type": "meeting" | "callcenter"`` (4.1)."""
 
     vendor = Vendor.DEEPAFFECTS
+    needs_webhook = True
     form_fields = ("encoding", "sample_rate", "audio_type")
     form_note = (
         "DeepAffects needs the recording's encoding and sample rate, and "

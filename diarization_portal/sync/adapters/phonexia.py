@@ -21,6 +21,7 @@ class PhonexiaAdapter(VendorAdapter):
     ``speaker_count`` = ``total_speakers`` (exact, 3.1). Needs an uploaded ``media`` file."""
 
     vendor = Vendor.PHONEXIA
+    max_speakers_excludes_count = True
     form_fields = ("channel_mode", "max_speakers")
     form_note = "Phonexia diarizes an uploaded file only (no URL). Its segments have no text."
 

@@ -35,6 +35,7 @@ class SymblAdapter(VendorAdapter):
     """Symbl: no options; ``speaker_count`` = exact ``diarizationSpeakerCount`` (1.2)."""
 
     vendor = Vendor.SYMBL
+    appends_to_vendor_conversation = True
     form_note = (
         "Symbl needs no further options: the speaker count is the exact number of "
         "speakers to separate."
