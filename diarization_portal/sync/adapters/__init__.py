@@ -8,9 +8,13 @@ returns the adapter of a :class:`~diarization_portal.conversations.models.Vendor
 services, the API and the dashboard ask the adapter instead of testing the vendor.
 
 To add a vendor: write its provider client in ``providers/``, its format module
-(``providers/formats/``), an adapter here, and register it (import its module at the end of
-this file); add its value to ``Vendor`` and its option serializer to
-``api/serializers/process.py`` and its option fields to ``dashboard/forms_jobs.py``.
+(``providers/formats/``), an adapter here, and register it (``@register`` on the class and an
+import of its module at the end of this file). Around it: the ``Vendor`` choice
+(``conversations/models/conversation.py``), the account's secrets and base URL tables in
+``sync/models.py`` (and their fields in ``dashboard/forms_accounts.py``), its API options
+serializer in ``api/serializers/process.py`` (``VENDOR_OPTIONS``), its option fields
+(``<vendor>_<option>``) in ``dashboard/forms_jobs.py``, and a webhook view in
+``sync/views.py`` when it answers by webhook.
 """
 
 from __future__ import annotations
