@@ -16,7 +16,8 @@ from rest_framework import status
 from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.response import Response
 
-from diarization_portal.conversations.models import Conversation, JobKind, Vendor
+from diarization_portal.conversations.models import Conversation, JobKind
+from diarization_portal.sync.adapters import VendorAdapter, adapters
 from diarization_portal.sync.models import ProviderAccount
 from diarization_portal.sync.services import JobInputError, job_create
 from diarization_portal.workspaces.access import membership_for
@@ -88,6 +89,11 @@ def read_submission(request, body_serializer=None) -> Submission:
 # -- the provider account ---------------------------------------------------------------------
 
 
+def _adapter(account: ProviderAccount) -> VendorAdapter:
+    """The account's vendor adapter (the base adapter's defaults for a vendor without one)."""
+    return adapters.get(account.vendor, VendorAdapter())
+
+
 def _ready(account: ProviderAccount, sub: Submission) -> ProviderAccount:
     missing = account.missing_secrets()
     if missing:
@@ -95,11 +101,11 @@ def _ready(account: ProviderAccount, sub: Submission) -> ProviderAccount:
             "accountId",
             f"{account.label} is missing {', '.join(missing)}: a workspace admin must set it",
         )
-    if account.vendor == Vendor.DEEPAFFECTS and not getattr(settings, "PUBLIC_BASE_URL", ""):
+    if _adapter(account).needs_webhook and not getattr(settings, "PUBLIC_BASE_URL", ""):
         sub.fail(
             "accountId",
-            "DeepAffects answers only by webhook, and this portal has no public address "
-            "(PUBLIC_BASE_URL) for it to call",
+            f"{_adapter(account).label} answers only by webhook, and this portal has no public "
+            "address (PUBLIC_BASE_URL) for it to call",
         )
     return account
 
@@ -155,7 +161,7 @@ def account_for_append(conversation: Conversation, sub: Submission) -> ProviderA
             f"this conversation came from {conversation.get_vendor_display()}: append with an "
             "account of that vendor",
         )
-    if account.vendor == Vendor.SYMBL and not conversation.external_id:
+    if _adapter(account).appends_to_vendor_conversation and not conversation.external_id:
         raise Conflict(
             "This conversation has no Symbl conversation yet: wait until its first recording "
             "is submitted, then append."
@@ -183,7 +189,7 @@ def vendor_options(account: ProviderAccount, sub: Submission) -> dict:
     if not options.is_valid():
         sub.fail("options", options.errors)
     both = raw.get("maxSpeakers") and sub.values.get("diarizationSpeakerCount")
-    if account.vendor == Vendor.PHONEXIA and both:
+    if _adapter(account).max_speakers_excludes_count and both:
         sub.fail(
             "options", {"maxSpeakers": ["give diarizationSpeakerCount or maxSpeakers, not both"]}
         )
@@ -193,7 +199,8 @@ def vendor_options(account: ProviderAccount, sub: Submission) -> dict:
 def check_source(account: ProviderAccount, options: dict, sub: Submission, *, upload: bool):
     """A URL for URL endpoints, a file for file endpoints, neither for ElevenLabs PVC, and no
     URL for Phonexia (it takes uploaded files only)."""
-    if options.get("product") == "pvc":
+    mode = _adapter(account).source_mode(options)
+    if mode == "none":
         if upload:
             sub.fail(
                 "file",
@@ -207,8 +214,11 @@ def check_source(account: ProviderAccount, options: dict, sub: Submission, *, up
         return
     if not sub.values.get("url"):
         sub.fail("url", "This field is required.")
-    if account.vendor == Vendor.PHONEXIA:
-        sub.fail("url", "Phonexia takes uploaded files only: POST the file to /process/audio")
+    if mode == "file":
+        sub.fail(
+            "url",
+            f"{_adapter(account).label} takes uploaded files only: POST the file to /process/audio",
+        )
 
 
 def raw_recording(request) -> UploadedFile:
@@ -263,15 +273,16 @@ def read_file_submission(request) -> Submission:
     return read_submission(request, FileSubmitFormSerializer if form else None)
 
 
+#: Submit fields by :attr:`JobInputError.field` (``"source"``: the file or the URL).
+INPUT_FIELDS = {
+    "speaker_count": "diarizationSpeakerCount",
+    "account": "accountId",
+    "options": "options",
+}
+
+
 def _field_of(err: JobInputError, *, upload: bool) -> str:
-    text = str(err)
-    if "speaker count" in text:
-        return "diarizationSpeakerCount"
-    if "workspace" in text or "account" in text:
-        return "accountId"
-    if any(word in text for word in ("voice_id", "sample_id", "encoding", "sample rate")):
-        return "options"
-    return "file" if upload else "url"
+    return INPUT_FIELDS.get(err.field) or ("file" if upload else "url")
 
 
 def _default_title(options: dict) -> str:

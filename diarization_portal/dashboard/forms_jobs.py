@@ -3,7 +3,8 @@
 One form serves every vendor: the common fields (account, recording URL or file, speaker
 count, language, title) and one group of options per vendor, named ``<vendor>_<option>``.
 Only the chosen account's group is read and checked; :meth:`RecordingForm.job_options` turns
-it into ``Job.options`` (shapes in :mod:`diarization_portal.sync.vendors`).
+it into ``Job.options`` with the vendor's adapter (:mod:`diarization_portal.sync.adapters`:
+its ``form_fields``, ``form_note``, ``job_options`` and ``source_mode``).
 """
 
 from __future__ import annotations
@@ -11,33 +12,17 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from diarization_portal.conversations.models import Vendor
+from diarization_portal.sync.adapters import VendorAdapter, adapters
 from diarization_portal.sync.models import ProviderAccount
 from providers.elevenlabs import MAX_SPEAKERS
 
 #: Largest recording the portal accepts (bytes); vendors get it whole in one request.
 MAX_RECORDING_BYTES = 500 * 1024 * 1024
-#: Options each vendor's group holds, in display order (field names without the prefix).
-VENDOR_FIELDS: dict[str, tuple[str, ...]] = {
-    Vendor.SYMBL: (),
-    Vendor.ELEVENLABS: ("product", "model_id", "voice_id", "sample_id"),
-    Vendor.PHONEXIA: ("channel_mode", "max_speakers"),
-    Vendor.DEEPAFFECTS: ("encoding", "sample_rate", "audio_type"),
-}
 #: Options that apply to one ElevenLabs product only (the script hides them for the other).
 PRODUCT_ONLY = {
     "elevenlabs_model_id": "stt",
     "elevenlabs_voice_id": "pvc",
     "elevenlabs_sample_id": "pvc",
-}
-VENDOR_NOTES = {
-    Vendor.SYMBL: "Symbl needs no further options: the speaker count is the exact number of "
-    "speakers to separate.",
-    Vendor.ELEVENLABS: "Speech-to-Text transcribes a recording; PVC separates the speakers of "
-    "a voice sample already uploaded to ElevenLabs (no URL or file).",
-    Vendor.PHONEXIA: "Phonexia diarizes an uploaded file only (no URL). Its segments have no text.",
-    Vendor.DEEPAFFECTS: "DeepAffects needs the recording's encoding and sample rate, and "
-    "answers by webhook only. Its segments have no text.",
 }
 
 
@@ -167,18 +152,28 @@ class RecordingForm(forms.Form):
         return [
             {
                 "vendor": vendor,
-                "label": Vendor(vendor).label,
-                "note": VENDOR_NOTES[vendor],
+                "label": adapter.label,
+                "note": adapter.form_note,
                 "fields": [
                     {
                         "field": self[f"{vendor}_{name}"],
                         "only": PRODUCT_ONLY.get(f"{vendor}_{name}"),
                     }
-                    for name in names
+                    for name in adapter.form_fields
                 ],
             }
-            for vendor, names in VENDOR_FIELDS.items()
+            for vendor, adapter in adapters.items()
         ]
+
+    def input_field(self, field: str) -> str | None:
+        """The form field for :attr:`JobInputError.field` (``None``, a form-wide error, for
+        ``options`` and inputs the form does not show)."""
+        name = {
+            "speaker_count": "speaker_count",
+            "account": "account",
+            "source": "media" if self.cleaned_data.get("media") is not None else "source_url",
+        }.get(field)
+        return name if name in self.fields else None
 
     def fields_with_errors(self) -> list:
         """Bound fields that have errors, in form order (the error summary links to them)."""
@@ -205,23 +200,25 @@ class RecordingForm(forms.Form):
                 "it on the account page first.",
             )
         vendor = account.vendor
+        adapter = adapters.get(vendor, VendorAdapter())
         check = getattr(self, f"_clean_{vendor}", None)
-        pvc = vendor == Vendor.ELEVENLABS and data.get("elevenlabs_product") == "pvc"
-        if not pvc:
-            self._clean_source(data, file_only=vendor == Vendor.PHONEXIA)
+        raw = {name: data.get(f"{vendor}_{name}") for name in adapter.form_fields}
+        mode = adapter.source_mode(raw)
+        if mode != "none":
+            self._clean_source(data, file_only=mode == "file", label=adapter.label)
         if check is not None:
             check(data)
         return data
 
-    def _clean_source(self, data: dict, *, file_only: bool) -> None:
+    def _clean_source(self, data: dict, *, file_only: bool, label: str) -> None:
         url, media = data.get("source_url"), data.get("media")
         if "source_url" in self.errors or "media" in self.errors:
             return
         if file_only:
             if url:
-                self.add_error("source_url", "Phonexia takes an uploaded file, not a URL.")
+                self.add_error("source_url", f"{label} takes an uploaded file, not a URL.")
             elif media is None:
-                self.add_error("media", "Phonexia needs an uploaded recording file.")
+                self.add_error("media", f"{label} needs an uploaded recording file.")
         elif url and media is not None:
             self.add_error("media", "Give a recording URL or a file, not both.")
         elif not url and media is None:
@@ -262,29 +259,10 @@ class RecordingForm(forms.Form):
     # -- what the service gets --------------------------------------------------------------
 
     def job_options(self) -> dict:
-        """``Job.options`` for the chosen account's vendor (see :mod:`sync.vendors`)."""
+        """``Job.options`` for the chosen account's vendor (its adapter's ``job_options``)."""
         data = self.cleaned_data
-        vendor = data["account"].vendor
-        if vendor == Vendor.ELEVENLABS:
-            if data.get("elevenlabs_product") == "pvc":
-                return {
-                    "product": "pvc",
-                    "voice_id": data["elevenlabs_voice_id"].strip(),
-                    "sample_id": data["elevenlabs_sample_id"].strip(),
-                }
-            return {"product": "stt", "model_id": data.get("elevenlabs_model_id") or "scribe_v1"}
-        if vendor == Vendor.PHONEXIA:
-            options = {"channel_mode": data.get("phonexia_channel_mode") or "split"}
-            if data.get("phonexia_max_speakers"):
-                options["max_speakers"] = data["phonexia_max_speakers"]
-            return options
-        if vendor == Vendor.DEEPAFFECTS:
-            return {
-                "encoding": data["deepaffects_encoding"],
-                "sample_rate": data["deepaffects_sample_rate"],
-                "audio_type": data.get("deepaffects_audio_type") or "meeting",
-            }
-        return {}
+        adapter = adapters.get(data["account"].vendor)
+        return adapter.job_options(data) if adapter is not None else {}
 
     def job_input(self) -> dict:
         """Keyword arguments of :func:`sync.services.job_create` but ``kind``/``conversation``."""

@@ -24,9 +24,9 @@ from diarization_portal.conversations.models import (
     JobKind,
     JobState,
     Member,
-    Vendor,
 )
 from diarization_portal.sync import services
+from diarization_portal.sync.adapters import adapters
 from diarization_portal.sync.models import ProviderAccount
 from diarization_portal.workspaces.access import workspace_for
 from diarization_portal.workspaces.models import Role
@@ -58,8 +58,11 @@ def _send(request: HttpRequest, membership, accounts, *, conversation: Conversat
     )
     if request.method == "POST" and form.is_valid():
         account = form.cleaned_data["account"]
-        symbl_append = conversation is not None and account.vendor == Vendor.SYMBL
-        if symbl_append and not conversation.external_id:
+        adapter = adapters.get(account.vendor)
+        vendor_append = (
+            conversation is not None and adapter and adapter.appends_to_vendor_conversation
+        )
+        if vendor_append and not conversation.external_id:
             form.add_error(
                 None,
                 "This conversation has no Symbl conversation yet: wait until its first "
@@ -73,7 +76,7 @@ def _send(request: HttpRequest, membership, accounts, *, conversation: Conversat
                     **form.job_input(),
                 )
             except services.JobInputError as err:
-                form.add_error(None, f"{_sentence(str(err))}.")
+                form.add_error(form.input_field(err.field), f"{_sentence(str(err))}.")
             else:
                 what = job.source_name or "the recording"
                 flash.success(

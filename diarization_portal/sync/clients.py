@@ -16,30 +16,20 @@ the rules of :meth:`ProviderAccount.endpoint_problem` (one saved before them) ge
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
-
-from django.conf import settings
-
-from diarization_portal.conversations.models import Vendor
 from providers.deepaffects import DeepAffectsClient
 from providers.elevenlabs import ElevenLabsClient
-from providers.http import VendorSession
 from providers.phonexia import PhonexiaClient
 from providers.symbl import SymblClient
 from providers.types import ProviderError
 
-from .models import ProviderAccount, extra_hosts
+from .adapters import adapter_for, symbl
+from .models import ProviderAccount
 
 VendorClient = SymblClient | ElevenLabsClient | PhonexiaClient | DeepAffectsClient
 
-_symbl_cache: dict[tuple[int, str], SymblClient] = {}
-_lock = threading.Lock()
-
 
 def client_for(account: ProviderAccount) -> VendorClient:
-    """The vendor client for ``account``.
+    """The vendor client for ``account``, built by its adapter's ``client``.
 
     Symbl: :class:`~providers.symbl.SymblClient` (``app_id``/``app_secret``, cached);
     ElevenLabs: :class:`~providers.elevenlabs.ElevenLabsClient` (``api_key``, region);
@@ -62,59 +52,9 @@ def client_for(account: ProviderAccount) -> VendorClient:
         raise ProviderError(
             f"{account}: base URL refused: {problem}", error_type="endpoint_refused"
         )
-    base_url = account.resolved_base_url
-    if account.vendor == Vendor.SYMBL:
-        return _symbl(account, base_url)
-    if account.vendor == Vendor.ELEVENLABS:
-        return ElevenLabsClient(
-            account.secret("api_key"), base_url=base_url, session=_session("ElevenLabs")
-        )
-    if account.vendor == Vendor.PHONEXIA:
-        if not base_url:
-            raise ProviderError(
-                f"{account}: the Phonexia server URL is not set", error_type="account_incomplete"
-            )
-        return PhonexiaClient(
-            base_url, api_key=account.secret("api_key") or None, session=_session("Phonexia")
-        )
-    if account.vendor == Vendor.DEEPAFFECTS:
-        return DeepAffectsClient(
-            account.secret("api_key"), base_url=base_url, session=_session("DeepAffects")
-        )
-    raise ProviderError(f"{account}: no client for vendor {account.vendor!r}", error_type="config")
-
-
-def _session(vendor: str) -> VendorSession:
-    """A session named ``vendor`` with ``settings.VENDOR_HTTP_TIMEOUT`` (when set) that may
-    reach the hosts of ``settings.VENDOR_EXTRA_HOSTS`` besides public addresses."""
-    timeout = getattr(settings, "VENDOR_HTTP_TIMEOUT", None)
-    if timeout is None:
-        return VendorSession(vendor, extra_hosts=extra_hosts())
-    return VendorSession(vendor, timeout=timeout, extra_hosts=extra_hosts())
+    return adapter_for(account.vendor).client(account, account.resolved_base_url)
 
 
 def clear_cache() -> None:
     """Forget cached clients (tests; after a credential change the key changes anyway)."""
-    with _lock:
-        _symbl_cache.clear()
-
-
-def _symbl(account: ProviderAccount, base_url: str) -> SymblClient:
-    timeout = getattr(settings, "VENDOR_HTTP_TIMEOUT", None)
-    fingerprint = hashlib.sha256(
-        json.dumps([account.secrets, base_url, timeout, extra_hosts()], sort_keys=True).encode()
-    ).hexdigest()
-    key = (account.pk, fingerprint)
-    with _lock:
-        client = _symbl_cache.get(key)
-        if client is None:
-            for stale in [k for k in _symbl_cache if k[0] == account.pk]:
-                del _symbl_cache[stale]
-            client = SymblClient(
-                account.secret("app_id"),
-                account.secret("app_secret"),
-                base_url=base_url,
-                session=_session("Symbl"),
-            )
-            _symbl_cache[key] = client
-        return client
+    symbl.clear_cache()

@@ -279,19 +279,27 @@ def test_an_account_missing_a_secret_is_refused(client, auth, ws):
 
 
 @pytest.mark.parametrize(
-    "message, loc",
+    "message, field, loc",
     [
-        ("the speaker count must be at least 1", ["body", "diarizationSpeakerCount"]),
-        ("the account and the conversation belong to different workspaces", ["body", "accountId"]),
-        ("DeepAffects needs the encoding and the sample rate (Hz)", ["body", "options"]),
-        ("give either a recording URL or an uploaded file", ["body", "url"]),
+        (
+            "the speaker count must be at least 1",
+            "speaker_count",
+            ["body", "diarizationSpeakerCount"],
+        ),
+        (
+            "the account and the conversation belong to different workspaces",
+            "account",
+            ["body", "accountId"],
+        ),
+        ("DeepAffects needs the encoding and the sample rate (Hz)", "options", ["body", "options"]),
+        ("give either a recording URL or an uploaded file", "source", ["body", "url"]),
     ],
 )
 def test_a_job_input_error_of_the_service_is_400_naming_the_field(
-    client, auth, symbl, monkeypatch, message, loc
+    client, auth, symbl, monkeypatch, message, field, loc
 ):
     def refuse(**kwargs):
-        raise JobInputError(message)
+        raise JobInputError(message, field=field)
 
     monkeypatch.setattr("diarization_portal.api.submissions.job_create", refuse)
     response = submit(client, auth, {"url": URL})

@@ -22,12 +22,12 @@ from diarization_portal.conversations.models import (
     Job,
     JobKind,
     JobState,
-    Vendor,
 )
 from providers.jobs import DONE, FAILED, REJECTED, JobStatus
 from providers.types import ProviderError
 
 from .. import timing, vendors
+from ..adapters import JobInputError, VendorAdapter, adapter_for, adapters
 from ..clients import client_for
 from ..models import ProviderAccount
 from ._queue import enqueue
@@ -50,10 +50,6 @@ TASK_FOR_STATE = {
 }
 
 
-class JobInputError(ValueError):
-    """A job cannot be created as asked; ``str(err)`` says why."""
-
-
 class RetryRefused(ValueError):
     """A job or a member push cannot be retried now; ``str(err)`` says why."""
 
@@ -66,21 +62,6 @@ def backoff(attempt: int) -> float:
 
 
 # -- create ---------------------------------------------------------------------------------
-
-
-def _check_input(account: ProviderAccount, source_url: str, media, options: dict) -> None:
-    if account.vendor == Vendor.ELEVENLABS and options.get("product") == "pvc":
-        if not options.get("voice_id") or not options.get("sample_id"):
-            raise JobInputError("ElevenLabs PVC jobs need voice_id and sample_id")
-        return
-    if bool(source_url) == (media is not None):
-        raise JobInputError("give either a recording URL or an uploaded file")
-    if account.vendor == Vendor.PHONEXIA and media is None:
-        raise JobInputError("Phonexia needs an uploaded file")
-    if account.vendor == Vendor.DEEPAFFECTS:
-        rate = options.get("sample_rate")
-        if not options.get("encoding") or not isinstance(rate, int) or rate <= 0:
-            raise JobInputError("DeepAffects needs the encoding and the sample rate (Hz)")
 
 
 @transaction.atomic
@@ -102,7 +83,8 @@ def job_create(
     The recording is a public ``source_url`` or an uploaded ``media`` file (stored under
     ``MEDIA_ROOT/jobs/``; deleted again when the job cannot be saved). ``speaker_count``:
     exact or maximum number of speakers depending on the vendor; ``options``: see
-    :mod:`.vendors`. Raises :class:`JobInputError`.
+    the vendor's adapter in :mod:`..adapters`. Raises :class:`JobInputError` (its ``field``
+    names the input at fault).
     """
     options = dict(options or {})
     if kind not in (JobKind.PROCESS, JobKind.APPEND):
@@ -110,10 +92,12 @@ def job_create(
     if kind == JobKind.APPEND and conversation is None:
         raise JobInputError("an append needs the conversation to append to")
     if conversation is not None and conversation.workspace_id != account.workspace_id:
-        raise JobInputError("the account and the conversation belong to different workspaces")
+        raise JobInputError(
+            "the account and the conversation belong to different workspaces", field="account"
+        )
     if speaker_count is not None and speaker_count < 1:
-        raise JobInputError("the speaker count must be at least 1")
-    _check_input(account, source_url, media, options)
+        raise JobInputError("the speaker count must be at least 1", field="speaker_count")
+    adapters.get(account.vendor, VendorAdapter()).check_input(source_url, media, options)
     source_name = (getattr(media, "name", "") or source_url.rsplit("/", 1)[-1])[:255]
     if conversation is None:
         conversation = Conversation.objects.create(
@@ -265,8 +249,9 @@ def job_submit(*, job_id: int) -> Job | None:
         return None
     try:
         client = _client(job)
-        if job.account.vendor == Vendor.DEEPAFFECTS:
-            job.vendor_job_id = vendors.deepaffects_request_id(job)
+        early_id = adapter_for(job.account.vendor).before_submit(job)
+        if early_id:
+            job.vendor_job_id = early_id
             Job.objects.filter(pk=job.pk).update(vendor_job_id=job.vendor_job_id)
         submitted = vendors.submit(job, client)
     except (ProviderError, ValueError, TypeError) as err:
