@@ -188,15 +188,15 @@ def _messages(conversation: Conversation) -> Iterator[tuple]:
     )
 
 
-def _named(conversation: Conversation, speakers: _Speakers) -> Iterator[Utterance]:
-    """Messages as utterances whose speaker label is the member's name on one line (the only
-    identity a speaker has in WebVTT, SRT and RTTM)."""
-    names: dict[int, str] = {}
-    for _, member_id, text, start, end, channel in _messages(conversation):
-        name = names.get(member_id)
-        if name is None:
-            name = names[member_id] = speakers.name(member_id)
-        yield Utterance(speaker_label=name, start=start, end=end, text=text, channel=channel)
+def _utterances(conversation: Conversation, label: Callable[[int], str]) -> Iterator[Utterance]:
+    """Messages as utterances in timeline order, streamed; ``label(member_id)`` is the speaker
+    label, asked once per member: the name on one line (the only identity a speaker has in
+    WebVTT, SRT and RTTM, :meth:`_Speakers.name`) or the UUID (JSON)."""
+    labels: dict[int, str] = {}
+    for ext, member_id, text, start, end, channel in _messages(conversation):
+        if member_id not in labels:
+            labels[member_id] = label(member_id)
+        yield Utterance(labels[member_id], start, end, text, channel=channel, external_id=ext)
 
 
 def _joined(pieces: Iterable[str]) -> Iterator[str]:
@@ -214,37 +214,25 @@ def _joined(pieces: Iterable[str]) -> Iterator[str]:
 
 
 def _vtt(conversation: Conversation, speakers: _Speakers) -> Iterator[str]:
-    return vtt.write_lines(_named(conversation, speakers), title=conversation.title)
+    return vtt.write_lines(_utterances(conversation, speakers.name), title=conversation.title)
 
 
 def _srt(conversation: Conversation, speakers: _Speakers) -> Iterator[str]:
-    return srt.write_lines(_named(conversation, speakers))
+    return srt.write_lines(_utterances(conversation, speakers.name))
 
 
 def _rttm(conversation: Conversation, speakers: _Speakers) -> Iterator[str]:
     file_id = rttm.token(conversation.title) or f"conversation-{conversation.pk}"
-    return rttm.write_lines(_named(conversation, speakers), file_id=file_id)
+    return rttm.write_lines(_utterances(conversation, speakers.name), file_id=file_id)
 
 
 def _json(conversation: Conversation, speakers: _Speakers) -> Iterator[str]:
-    def utterances() -> Iterator[Utterance]:
-        for ext, member_id, text, start, end, channel in _messages(conversation):
-            label = speakers.speaker(member_id).label
-            yield Utterance(
-                speaker_label=label,
-                start=start,
-                end=end,
-                text=text,
-                channel=channel,
-                external_id=ext,
-            )
-
     return symbl.write_lines(
         conversation_id=conversation.external_id or str(conversation.pk),
         title=conversation.title,
         started_at=conversation.started_at,
         members=[_person(m) for m in speakers.live()],
-        utterances=utterances(),
+        utterances=_utterances(conversation, lambda pk: speakers.speaker(pk).label),
         insights=_insights(conversation, speakers),
         speakers=speakers.by_uuid,
     )
