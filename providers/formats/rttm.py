@@ -132,9 +132,12 @@ def write_lines(utterances: Iterable[Utterance], *, file_id: str) -> Iterator[st
     and duration in seconds with 3 decimals (start and end rounded to milliseconds, halves
     up; an end before the start gives duration 0); channel from ``Utterance.channel``, with
     ``0`` ("unknown") written as ``1``; file id and speaker label through :func:`token`, so
-    ``"Ann Lee"`` is written ``Ann_Lee``. Text is not part of RTTM. Lazy.
+    ``"Ann Lee"`` is written ``Ann_Lee``. Text is not part of RTTM. Lazy. Raises ValueError
+    when ``file_id`` is blank (the line would lose a field).
     """
     file_id = token(file_id)
+    if not file_id:
+        raise ValueError("an RTTM file id is required")
     speakers: dict[str, str] = {}
     for utterance in utterances:
         label = utterance.speaker_label
