@@ -24,7 +24,7 @@ from typing import Any
 import requests
 
 from providers.formats._common import UNKNOWN_LABEL, SpeakerTable, by_start
-from providers.http import VendorSession, dumps, json, segment, vendor_session
+from providers.http import VendorSession, dumps, json, quote_path_part, vendor_session
 from providers.jobs import DONE, FAILED, PROCESSING, SUBMITTED, JobStatus
 from providers.types import ParseError, ProviderError, Transcript, Utterance
 
@@ -137,7 +137,7 @@ class ElevenLabsClient:
         """``GET …/speakers/{speaker_id}/audio``: JSON with base64 audio, decoded to
         ``(audio bytes, media_type, duration_secs)``. Raises ProviderError
         (``malformed_body`` when ``audio_base_64`` is missing or not base64)."""
-        path = f"{_pvc(voice_id, sample_id)}/speakers/{segment(speaker_id)}/audio"
+        path = f"{_pvc(voice_id, sample_id)}/speakers/{quote_path_part(speaker_id)}/audio"
         body = json(self._request("GET", path))
         encoded = body.get("audio_base_64")
         if not isinstance(encoded, str):
@@ -221,7 +221,7 @@ class ElevenLabsClient:
     def get_transcript(self, transcription_id: str) -> Transcript:
         """``GET /v1/speech-to-text/transcripts/{transcription_id}`` parsed by
         :func:`stt_to_transcript`. Raises ProviderError (404 = unknown or deleted)."""
-        path = f"/v1/speech-to-text/transcripts/{segment(transcription_id)}"
+        path = f"/v1/speech-to-text/transcripts/{quote_path_part(transcription_id)}"
         return _parsed(json(self._request("GET", path)))
 
     # -- Speech Engine (2.3) ----------------------------------------------------------------
@@ -231,7 +231,7 @@ class ElevenLabsClient:
         :class:`SpeechEngine`. Raises ProviderError: ``http_404`` for an unknown engine,
         ``http_401`` for a bad key (terminal), ``malformed_body`` for a reply that is not an
         engine (no ``speech_engine_id``)."""
-        body = json(self._request("GET", f"/v1/speech-engine/{segment(speech_engine_id)}"))
+        body = json(self._request("GET", f"/v1/speech-engine/{quote_path_part(speech_engine_id)}"))
         try:
             return parse_speech_engine(body)
         except ParseError as err:
@@ -597,7 +597,7 @@ def _parsed(body: Mapping[str, Any]) -> Transcript:
 
 
 def _pvc(voice_id: str, sample_id: str) -> str:
-    return f"/v1/voices/pvc/{segment(voice_id)}/samples/{segment(sample_id)}"
+    return f"/v1/voices/pvc/{quote_path_part(voice_id)}/samples/{quote_path_part(sample_id)}"
 
 
 def _malformed(reason: str) -> ProviderError:

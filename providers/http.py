@@ -225,8 +225,9 @@ def json(response: requests.Response, *, expect: type | tuple[type, ...] = dict)
     return data
 
 
-def segment(value: str | int) -> str:
-    """``value`` as one percent-encoded URL path segment (``/`` included); ValueError if empty."""
+def quote_path_part(value: str | int) -> str:
+    """``value`` as one percent-encoded URL path part (``/`` included, so ``"a/b c"`` ->
+    ``"a%2Fb%20c"``): a vendor id placed in a request path. ValueError if empty."""
     text = str(value)
     if not text:
         raise ValueError("an id is required")

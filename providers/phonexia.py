@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from providers.formats._common import SpeakerTable, by_start
-from providers.http import VendorSession, dumps, error_detail, json, segment, vendor_session
+from providers.http import VendorSession, dumps, error_detail, json, quote_path_part, vendor_session
 from providers.jobs import DONE, FAILED, PROCESSING, REJECTED, SUBMITTED, JobStatus
 from providers.types import ParseError, ProviderError, Transcript, Utterance
 
@@ -159,7 +159,7 @@ class PhonexiaClient:
         """``GET /api/technology/speaker-diarization/{task_id}`` as a :class:`PhonexiaTask`;
         a ``done`` result is parsed by :func:`result_to_transcript`. Raises ProviderError
         (404 = unknown task: resubmit; ``parse_error`` for an unreadable result)."""
-        path = f"{DIARIZATION_PATH}/{segment(task_id)}"
+        path = f"{DIARIZATION_PATH}/{quote_path_part(task_id)}"
         body = json(self._request("GET", path))
         task = body.get("task")
         state = task.get("state") if isinstance(task, Mapping) else None

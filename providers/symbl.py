@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from providers.formats.symbl import parse_data
-from providers.http import VendorSession, json, segment, vendor_session
+from providers.http import VendorSession, json, quote_path_part, vendor_session
 from providers.jobs import DONE, FAILED, PROCESSING, SUBMITTED, JobStatus
 from providers.types import ParseError, ProviderError, Transcript
 
@@ -201,7 +201,7 @@ class SymblClient:
         body = {"url": url, **_options(name, language, webhook_url)}
         response = self._request(
             "PUT",
-            f"/v1/process/audio/url/{segment(conversation_id)}",
+            f"/v1/process/audio/url/{quote_path_part(conversation_id)}",
             params=_diarization(diarize, speaker_count),
             json=body,
         )
@@ -224,7 +224,7 @@ class SymblClient:
         path, headers = _file_target(data, content_type)
         response = self._request(
             "PUT",
-            f"{path}/{segment(conversation_id)}",
+            f"{path}/{quote_path_part(conversation_id)}",
             params={
                 **_options(name, language, webhook_url),
                 **_diarization(diarize, speaker_count),
@@ -243,7 +243,7 @@ class SymblClient:
         ``failed`` -> failed (terminal). An unknown status counts as processing (keep
         polling; the poller's attempt limit ends it). Raises ProviderError (404 = unknown job).
         """
-        body = json(self._request("GET", f"/v1/job/{segment(job_id)}"))
+        body = json(self._request("GET", f"/v1/job/{quote_path_part(job_id)}"))
         vendor_state = body.get("status")
         if not isinstance(vendor_state, str):
             raise ProviderError(
@@ -272,7 +272,7 @@ class SymblClient:
         usual, ``malformed_body`` when an array is missing, ``parse_error`` (terminal) when
         the data cannot be parsed.
         """
-        base = f"/v1/conversations/{segment(conversation_id)}"
+        base = f"/v1/conversations/{quote_path_part(conversation_id)}"
         bundle: dict[str, Any] = {
             "conversation": json(self._request("GET", base)),
             "members": self._array(f"{base}/members", "members", required=False),
@@ -306,13 +306,15 @@ class SymblClient:
         body = {"id": member_id, "name": name}
         if email:
             body["email"] = email
-        path = f"/v1/conversations/{segment(conversation_id)}/members/{segment(member_id)}"
+        conversation, member = quote_path_part(conversation_id), quote_path_part(member_id)
+        path = f"/v1/conversations/{conversation}/members/{member}"
         return _message(self._request("PUT", path, json=body))
 
     def delete_conversation(self, conversation_id: str) -> str:
         """``DELETE /v1/conversations/{id}``: permanent, cascades to messages and insights.
         Returns Symbl's message. Raises ProviderError."""
-        return _message(self._request("DELETE", f"/v1/conversations/{segment(conversation_id)}"))
+        path = f"/v1/conversations/{quote_path_part(conversation_id)}"
+        return _message(self._request("DELETE", path))
 
     def _array(self, path: str, key: str, *, required: bool) -> list:
         body = json(self._request("GET", path))

@@ -40,7 +40,7 @@ class Turn:
     messages: list[Message] = field(default_factory=list)
 
 
-def speaker_turns(messages: list[Message], members: dict[int, Member]) -> list[Turn]:
+def group_into_turns(messages: list[Message], members: dict[int, Member]) -> list[Turn]:
     """Group time-ordered ``messages`` into speaker turns (a new turn when the member changes)."""
     turns: list[Turn] = []
     for message in messages:
@@ -122,7 +122,7 @@ def conversation_context(conversation: Conversation, membership, *, page: int = 
     return {
         **panel,
         "page_obj": page_obj,
-        "turns": speaker_turns(list(page_obj.object_list), by_pk),
+        "turns": group_into_turns(list(page_obj.object_list), by_pk),
         "message_count": paginator.count,
         "insights": insights,
         "insight_count": insight_count,

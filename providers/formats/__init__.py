@@ -1,6 +1,11 @@
-"""File-format parsers for diarized transcripts: Symbl JSON, RTTM, WebVTT and SRT, plus the
-JSON results of transcription and diarization vendors (Deepgram, AssemblyAI, Amazon Transcribe,
+"""File formats of diarized transcripts: Symbl JSON, RTTM, WebVTT and SRT, plus the JSON
+results of transcription and diarization vendors (Deepgram, AssemblyAI, Amazon Transcribe,
 ElevenLabs STT and PVC, Phonexia, DeepAffects).
+
+Layout: ``providers/formats/<format>.py`` reads and writes its format. Each module has
+``parse`` (and ``parse_data`` for JSON); :mod:`.vtt`, :mod:`.srt`, :mod:`.rttm` and
+:mod:`.symbl` also have ``write``/``write_lines``, plain Python over the
+:mod:`providers.types` dataclasses (no Django), which the conversation export calls.
 
 Every parser returns a :class:`providers.types.Transcript` (times in seconds) and raises
 :class:`providers.types.ParseError` naming the line or JSON path at fault. Use :func:`parse`

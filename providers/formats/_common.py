@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -101,6 +102,12 @@ def line_of(text: str, offset: int) -> int:
 def strip_tags(text: str) -> str:
     """Remove ``<...>`` markup tags (cue spans, ``<i>``, ``<font>``) from ``text``."""
     return _TAG.sub("", text)
+
+
+def milliseconds(seconds: float) -> int:
+    """``seconds`` rounded to whole milliseconds, halves up (the precision of WebVTT, SRT
+    and the 3 decimals of an RTTM export)."""
+    return math.floor(seconds * 1000 + 0.5)
 
 
 def squash(text: str) -> str:

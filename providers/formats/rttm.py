@@ -4,14 +4,18 @@ Follows the NIST RT-09 evaluation plan, appendix A: one space-separated record p
 ``SPEAKER <file-id> <channel> <onset> <duration> <ortho> <stype> <name> <conf> <slat>``
 with ``<NA>`` for unused fields; onset and duration are in seconds. This is the format of
 pyannote, VoxConverse, the AMI diarization setup and the Earnings-21 references.
+
+``providers/formats/<format>.py`` reads and writes its format: :func:`parse` reads RTTM,
+:func:`write` and :func:`write_lines` write utterances as ``SPEAKER`` lines (plain Python).
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterable, Iterator
 
-from providers.formats._common import SpeakerTable, by_start, iter_lines, to_text
+from providers.formats._common import SpeakerTable, by_start, iter_lines, milliseconds, to_text
 from providers.types import ParseError, Transcript, Utterance
 
 #: Record types defined by RT-09. Only ``SPEAKER`` records carry speaker turns; the others
@@ -113,3 +117,46 @@ def _seconds(raw: str, what: str, where: str) -> float:
     if value < 0:
         raise ParseError(f"negative {what} {raw!r}", location=where)
     return value
+
+
+def token(text: str) -> str:
+    """``text`` as one RTTM field: each run of whitespace replaced by ``_`` (``""`` stays
+    ``""``). RT-09 fields are separated by whitespace, so a field cannot hold any."""
+    return "_".join(text.split())
+
+
+def write_lines(utterances: Iterable[Utterance], *, file_id: str) -> Iterator[str]:
+    """RTTM text for ``utterances`` (in the order given), one ``SPEAKER`` line each.
+
+    ``SPEAKER <file_id> <channel> <onset> <duration> <NA> <NA> <speaker> <NA> <NA>``: onset
+    and duration in seconds with 3 decimals (start and end rounded to milliseconds, halves
+    up; an end before the start gives duration 0); channel from ``Utterance.channel``, with
+    ``0`` ("unknown") written as ``1``; file id and speaker label through :func:`token`, so
+    ``"Ann Lee"`` is written ``Ann_Lee``. Text is not part of RTTM. Lazy. Raises ValueError
+    when ``file_id`` is blank (the line would lose a field).
+    """
+    file_id = token(file_id)
+    if not file_id:
+        raise ValueError("an RTTM file id is required")
+    speakers: dict[str, str] = {}
+    for utterance in utterances:
+        label = utterance.speaker_label
+        speaker = speakers.get(label)
+        if speaker is None:
+            speaker = speakers[label] = token(label)
+        start_ms = milliseconds(utterance.start)
+        end_ms = max(milliseconds(utterance.end), start_ms)
+        yield (
+            f"SPEAKER {file_id} {utterance.channel or 1} {_decimal(start_ms)} "
+            f"{_decimal(end_ms - start_ms)} <NA> <NA> {speaker} <NA> <NA>\n"
+        )
+
+
+def write(utterances: Iterable[Utterance], *, file_id: str) -> str:
+    """The whole RTTM file of :func:`write_lines` as one string."""
+    return "".join(write_lines(utterances, file_id=file_id))
+
+
+def _decimal(ms: int) -> str:
+    """``ms`` milliseconds as seconds with 3 decimals (``1500`` -> ``"1.500"``)."""
+    return f"{ms // 1000}.{ms % 1000:03d}"

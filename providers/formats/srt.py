@@ -5,11 +5,17 @@ text``); this module reads the speaker conventions of subtitle and caption expor
 ``Name: text``, ``[Name] text`` and the broadcast ``>> Name: text``, plus ``[any name]: text``
 (backslash escapes ``\]`` and ``\\``), which the portal's own SRT export writes for names the
 other forms cannot carry.
+
+``providers/formats/<format>.py`` reads and writes its format: :func:`parse` reads SRT,
+:func:`write` and :func:`write_lines` write utterances as ``Name: text`` cues (plain Python
+and the ``srt`` library, no Django).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
 
 import srt as srtlib
 
@@ -18,6 +24,7 @@ from providers.formats._common import (
     SpeakerTable,
     by_start,
     line_of,
+    milliseconds,
     squash,
     to_text,
 )
@@ -95,7 +102,7 @@ def parse(text: str | bytes) -> Transcript:
             where = f"line {timing_lines[index]}" if timing_lines else f"cue {index + 1}"
             raise ParseError(f"cue ends before it starts ({start:g} s > {end:g} s)", location=where)
         _check_no_timing_in_text(cue.content, timing_lines[index] if timing_lines else None)
-        for name, body in speaker_turns(cue.content):
+        for name, body in split_cue_by_speaker(cue.content):
             current = name or current
             label = current or UNKNOWN_LABEL
             speakers.add(label, name=current)
@@ -126,7 +133,7 @@ def split_speaker(line: str) -> tuple[str | None, str]:
     return squash(match.group("bracket")), match.group("rest2")
 
 
-def speaker_turns(content: str) -> list[tuple[str | None, str]]:
+def split_cue_by_speaker(content: str) -> list[tuple[str | None, str]]:
     """Split cue text into ``(speaker name or None, text)`` turns at lines with a prefix.
 
     Text before the first prefix gets ``None``. Turns with empty text are dropped unless the
@@ -168,3 +175,48 @@ def _check_no_timing_in_text(content: str, timing_line: int | None) -> None:
                 "(expected 'HH:MM:SS,mmm --> HH:MM:SS,mmm')",
                 location=where,
             )
+
+
+def speaker_prefix(name: str) -> str:
+    """The speaker prefix of an SRT cue for ``name`` (one line), ending in ``":"``.
+
+    ``Name:`` when :func:`parse` reads that prefix back as exactly ``name``; otherwise
+    ``[Name]:`` with ``\\`` and ``]`` escaped by a backslash (:data:`TAGGED_SPEAKER`).
+    """
+    if split_cue_by_speaker(f"{name}: x") == [(name, "x")]:
+        return f"{name}:"
+    escaped = name.replace("\\", "\\\\").replace("]", "\\]")
+    return f"[{escaped}]:"
+
+
+def write_lines(utterances: Iterable[Utterance]) -> Iterator[str]:
+    """SRT text for ``utterances`` (in the order given), one cue block per utterance.
+
+    Cues are numbered from 1; times ``hh:mm:ss,mmm`` (start and end rounded to milliseconds,
+    halves up; an end before the start is written as the start). The text is
+    ``<prefix> text`` on one line (runs of whitespace collapsed), with the speaker label as
+    the name (:func:`speaker_prefix`); an utterance without text is the prefix alone, which
+    :func:`parse` reads back with empty text. SRT has no escapes: ``<i>``-like tags in the
+    text are read back as formatting, and text that looks like cue timings makes :func:`parse`
+    refuse the file. Lazy: consumes ``utterances`` as it is consumed.
+    """
+    prefixes: dict[str, str] = {}
+    for index, utterance in enumerate(utterances, 1):
+        label = utterance.speaker_label
+        prefix = prefixes.get(label)
+        if prefix is None:
+            prefix = prefixes[label] = speaker_prefix(label)
+        body = squash(utterance.text)
+        start_ms = milliseconds(utterance.start)
+        end_ms = max(milliseconds(utterance.end), start_ms)
+        yield srtlib.Subtitle(
+            index=index,
+            start=timedelta(milliseconds=start_ms),
+            end=timedelta(milliseconds=end_ms),
+            content=f"{prefix} {body}" if body else prefix,
+        ).to_srt()
+
+
+def write(utterances: Iterable[Utterance]) -> str:
+    """The whole SRT file of :func:`write_lines` as one string."""
+    return "".join(write_lines(utterances))

@@ -10,17 +10,28 @@ Two shapes are read:
 
 A person object (message ``from``, insight ``from``/``assignee``, a member) comes as
 ``{id, name}``, ``{id, name, email}``, ``{name, userId}`` (userId is an email) or ``{}``.
+
+``providers/formats/<format>.py`` reads and writes its format: :func:`parse` reads Symbl JSON,
+:func:`write` and :func:`write_lines` write the bundle shape (plain Python, no Django).
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from providers.formats._common import UNKNOWN_LABEL, SpeakerTable, by_start, load_json, to_text
-from providers.types import INSIGHT_TYPES, InsightData, ParseError, Transcript, Utterance
+from providers.types import (
+    INSIGHT_TYPES,
+    InsightData,
+    ParseError,
+    Speaker,
+    Transcript,
+    Utterance,
+)
 
 #: Bundle keys holding insights, with the insight type their items have.
 INSIGHT_ARRAYS = (
@@ -305,3 +316,102 @@ def _time(value: str | None, path: str) -> datetime | None:
     except ValueError:
         raise ParseError(f"not an ISO 8601 time: {value!r}", location=path) from None
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def iso_time(value: datetime) -> str:
+    """An aware datetime as Symbl writes it, in UTC: ``2024-03-04T10:00:01.120Z``."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def write_lines(
+    *,
+    conversation_id: str,
+    title: str,
+    started_at: datetime | None,
+    members: Sequence[Speaker],
+    utterances: Iterable[Utterance],
+    insights: Iterable[InsightData],
+    speakers: Mapping[str, Speaker],
+) -> Iterator[str]:
+    """The Symbl bundle (vendor-apis.md 1.5) that :func:`parse` reads, yielded in pieces.
+
+    ``{"conversation": {id, type: "meeting", name, startTime?}, "members": [person],
+    "messages": [{id, text, from: person, startTime?, endTime?, timeOffset, duration,
+    conversationId}], "insights": [{id, type, text, score, messageIds, phrases, entities,
+    from, assignee, definitive?, dueBy?}]}``, compact, one message or insight per line.
+
+    A person is ``{id: label, name, email?}`` of the :class:`~providers.types.Speaker` that
+    ``speakers`` holds for an utterance's ``speaker_label`` or an insight's
+    ``from_label``/``assignee_label`` (``{}`` for no label); ``members`` lists the people of
+    the ``members`` array. ``speakers`` is read as the pieces are made, so a lazily filled
+    mapping works as long as each label is there when its utterance or insight comes up.
+    ``timeOffset`` is ``Utterance.start`` and ``duration`` ``end - start`` (never below 0),
+    float seconds as given; ``startTime``/``endTime`` (:func:`iso_time`) only with
+    ``started_at`` (an aware datetime). ``InsightData.due_by`` is written as given (ISO 8601).
+    Lazy: ``utterances`` and then ``insights`` are consumed as the pieces are.
+    """
+    head: dict[str, Any] = {"id": conversation_id, "type": "meeting", "name": title}
+    if started_at is not None:
+        head["startTime"] = iso_time(started_at)
+    people: dict[str, dict] = {}
+
+    def person(label: str | None) -> dict:
+        if label is None:
+            return {}
+        if label not in people:
+            people[label] = _person(speakers[label])
+        return people[label]
+
+    yield (
+        f'{{"conversation":{_dumps(head)},\n'
+        f'"members":{_dumps([_person(m) for m in members])},\n"messages":['
+    )
+    for index, utterance in enumerate(utterances):
+        start, end = utterance.start, utterance.end
+        message: dict[str, Any] = {
+            "id": utterance.external_id,
+            "text": utterance.text,
+            "from": person(utterance.speaker_label),
+        }
+        if started_at is not None:
+            message["startTime"] = iso_time(started_at + timedelta(seconds=start))
+            message["endTime"] = iso_time(started_at + timedelta(seconds=end))
+        message.update(
+            timeOffset=start, duration=max(end - start, 0.0), conversationId=conversation_id
+        )
+        yield ("\n" if index == 0 else ",\n") + _dumps(message)
+    yield "],\n" + '"insights":['
+    for index, insight in enumerate(insights):
+        item: dict[str, Any] = {
+            "id": insight.external_id,
+            "type": insight.type,
+            "text": insight.text,
+            "score": insight.score,
+            "messageIds": list(insight.message_ids),
+            "phrases": insight.phrases,
+            "entities": insight.entities,
+            "from": person(insight.from_label),
+            "assignee": person(insight.assignee_label),
+        }
+        if insight.definitive is not None:
+            item["definitive"] = insight.definitive
+        if insight.due_by is not None:
+            item["dueBy"] = insight.due_by
+        yield ("\n" if index == 0 else ",\n") + _dumps(item)
+    yield "]}\n"
+
+
+def write(**fields: Any) -> str:
+    """The whole Symbl bundle of :func:`write_lines` (same keyword arguments) as one string."""
+    return "".join(write_lines(**fields))
+
+
+def _person(speaker: Speaker) -> dict:
+    person = {"id": speaker.label, "name": speaker.name or ""}
+    if speaker.email:
+        person["email"] = speaker.email
+    return person
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,22 +1,30 @@
 """WebVTT captions with voice spans (W3C WebVTT, section 4.2.2 "cue voice span": ``<v Name>``).
 
-Parsing is done by the webvtt-py library; this module maps its captions to speaker turns.
+``providers/formats/<format>.py`` reads and writes its format: :func:`parse` reads WebVTT
+(with the webvtt-py library) into speaker turns, :func:`write` and :func:`write_lines` write
+utterances as WebVTT cues (plain Python, no Django, no library).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
+
+# CUE_TIMINGS_PATTERN is webvtt-py's own test for a cue timings line (not public API): the
+# parser must accept exactly the lines webvtt-py reads as timings, hence the version range in
+# pyproject.toml.
 from webvtt.vtt import WebVTTCueBlock
 
 from providers.formats._common import (
     UNKNOWN_LABEL,
     SpeakerTable,
     by_start,
+    milliseconds,
     squash,
     strip_tags,
     to_text,
@@ -121,3 +129,48 @@ def _cue_timing_lines(text: str) -> list[int]:
             ) from None
         numbers.append(number)
     return numbers
+
+
+def write_lines(utterances: Iterable[Utterance], *, title: str | None = None) -> Iterator[str]:
+    """WebVTT text for ``utterances`` (in the order given), yielded in pieces.
+
+    The header is ``WEBVTT - <title>`` (``title`` on one line), or ``WEBVTT`` when there is no
+    title or it holds ``-->`` (W3C WebVTT 4.1). Each utterance is one cue, a blank line before
+    it: ``hh:mm:ss.ttt --> hh:mm:ss.ttt`` (start and end rounded to milliseconds, halves up;
+    an end before the start is written as the start), then ``<v Name>text`` with the speaker
+    label as the voice name and the text on one line (runs of whitespace collapsed); ``&``,
+    ``<`` and ``>`` are written as character references. An utterance without text is the
+    voice span alone, which :func:`parse` reads back with empty text. Hours past 99 take more
+    digits. Lazy: consumes ``utterances`` as it is consumed.
+    """
+    title = squash(title or "")
+    yield f"WEBVTT - {title}\n" if title and "-->" not in title else "WEBVTT\n"
+    voices: dict[str, str] = {}
+    for utterance in utterances:
+        label = utterance.speaker_label
+        voice = voices.get(label)
+        if voice is None:
+            voice = voices[label] = f"<v {_escape(label)}>"
+        start_ms = milliseconds(utterance.start)
+        end_ms = max(milliseconds(utterance.end), start_ms)
+        yield (
+            f"\n{_timestamp(start_ms)} --> {_timestamp(end_ms)}\n"
+            f"{voice}{_escape(squash(utterance.text))}\n"
+        )
+
+
+def write(utterances: Iterable[Utterance], *, title: str | None = None) -> str:
+    """The whole WebVTT file of :func:`write_lines` as one string."""
+    return "".join(write_lines(utterances, title=title))
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _timestamp(ms: int) -> str:
+    """``hh:mm:ss.ttt`` for ``ms`` milliseconds (W3C WebVTT 4.2.1)."""
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"

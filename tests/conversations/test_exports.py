@@ -20,13 +20,13 @@ from diarization_portal.conversations.services.exports import (
     FORMATS,
     UnknownExportFormat,
     conversation_export,
-    rttm_token,
-    srt_prefix,
 )
 from diarization_portal.conversations.services.imports import file_import
 from diarization_portal.conversations.services.speakers import member_merge, member_rename
 from providers.formats import rttm as rttm_format
 from providers.formats._common import squash
+from providers.formats.rttm import token as rttm_token
+from providers.formats.srt import speaker_prefix as srt_prefix
 from tests import factories
 from tests.conftest import SAMPLES
 from tests.data import REAL

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from diarization_portal.conversations.models import Member, Message
-from diarization_portal.conversations.services.exports import conversation_export, rttm_token
+from diarization_portal.conversations.services.exports import conversation_export
 from diarization_portal.conversations.services.imports import file_import
 from providers.formats import rttm as rttm_format
 from providers.formats._common import squash
+from providers.formats.rttm import token as rttm_token
 from providers.formats.srt import _TIMING_LIKE
 from tests import factories
 from tests.conversations.test_exports import RTTM_LINE

@@ -34,7 +34,7 @@ from diarization_portal.sync import services
 from diarization_portal.workspaces.models import Role
 from tests import factories
 from tests.emulator import Advance, Fault
-from tests.emulator.elevenlabs import speaker_turns
+from tests.emulator.elevenlabs import turns_of_words
 
 from .checks import members
 from .portal import Api, Dashboard
@@ -226,7 +226,7 @@ def test_recordings_appended_at_once_each_get_their_own_time_span(e2e):
     transcriptions = e2e.emulator.requests("elevenlabs", "POST /v1/speech-to-text")
     sent = Counter(request.form()["webhook_metadata"].text for request in transcriptions)
     assert sent == Counter(f'{{"portal_job_id":{job.pk}}}' for job in jobs)
-    turns = speaker_turns(eleven.words)
+    turns = turns_of_words(eleven.words)
     spans = []
     for job in jobs:
         rows = Message.objects.filter(job=job).aggregate(

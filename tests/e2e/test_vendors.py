@@ -14,7 +14,7 @@ from diarization_portal.conversations.services import speakers
 from diarization_portal.sync import services
 from diarization_portal.sync.services import pvc
 from tests.emulator import Advance
-from tests.emulator.elevenlabs import speaker_turns
+from tests.emulator.elevenlabs import turns_of_words
 
 from .checks import assert_imported_once, members
 from .conftest import WEBHOOK_SECRET
@@ -108,7 +108,7 @@ def test_elevenlabs_speech_to_text_by_signed_webhook_stays_local(e2e):
     [delivery] = e2e.emulator.deliveries
     assert delivery.done.wait(10) and delivery.status == 200
 
-    turns = [(label, 0, start, end) for label, start, end in speaker_turns(eleven.words)]
+    turns = [(label, 0, start, end) for label, start, end in turns_of_words(eleven.words)]
     assert_imported_once(job.conversation, turns)
     people = members(job.conversation)
     assert sorted(people) == ["speaker_0", "speaker_1", "speaker_2"]

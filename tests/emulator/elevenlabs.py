@@ -96,7 +96,7 @@ def stt_body(words: tuple[Word, ...], transcription_id: str) -> dict:
     }
 
 
-def speaker_turns(words: tuple[Word, ...]) -> list[tuple[str, float, float]]:
+def turns_of_words(words: tuple[Word, ...]) -> list[tuple[str, float, float]]:
     """``(speaker label, start, end)`` of each run of consecutive words of one speaker: the
     speaker turns a transcript of ``words`` holds."""
     turns: list[list] = []

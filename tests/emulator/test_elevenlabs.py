@@ -11,7 +11,7 @@ import requests
 from providers.elevenlabs import ElevenLabsClient, verify_webhook
 from providers.types import ProviderError
 from tests.emulator import Advance, Fault
-from tests.emulator.elevenlabs import speaker_turns
+from tests.emulator.elevenlabs import turns_of_words
 
 VOICE, SAMPLE = "VxQ1abc", "smp_77"
 
@@ -34,7 +34,7 @@ def test_async_transcript_is_404_until_ready_then_the_diarized_words(emulator, c
         client.get_transcript(accepted.transcription_id)
     assert info.value.status == 404
     transcript = client.get_transcript(accepted.transcription_id)
-    turns = speaker_turns(emulator.datasets.stt_words)
+    turns = turns_of_words(emulator.datasets.stt_words)
     assert [(u.speaker_label, u.start, u.end) for u in transcript.utterances] == turns
     assert len(transcript.speakers) == 3
     [post] = emulator.requests("elevenlabs", "POST /v1/speech-to-text")

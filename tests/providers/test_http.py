@@ -340,10 +340,10 @@ def test_json_helper_redacts_the_session_secrets_in_body_snippets(session):
 
 
 def test_segment_escapes_slashes_and_refuses_empty_ids():
-    assert http.segment("a/b c") == "a%2Fb%20c"
-    assert http.segment(42) == "42"
+    assert http.quote_path_part("a/b c") == "a%2Fb%20c"
+    assert http.quote_path_part(42) == "42"
     with pytest.raises(ValueError):
-        http.segment("")
+        http.quote_path_part("")
 
 
 def test_vendor_session_wraps_or_reuses():

@@ -1,5 +1,11 @@
 """Export a conversation with its current speaker names: WebVTT, SRT, RTTM or Symbl JSON.
 
+This module only reads the database: it gathers the messages, members and insights and hands
+them, as :mod:`providers.types` dataclasses, to the writers that sit beside the parsers
+(``providers/formats/<format>.py`` reads and writes its format): ``write_lines`` of
+:mod:`providers.formats.vtt`, :mod:`~providers.formats.srt`, :mod:`~providers.formats.rttm`
+and :mod:`~providers.formats.symbl`.
+
 Names live only on :class:`~diarization_portal.conversations.models.Member` (DESIGN §2), so an
 export reads the conversation's members once, then streams its messages with
 ``QuerySet.iterator()`` and writes each segment with the current name of its member: a rename
@@ -11,7 +17,7 @@ conversation, so the segments of an appended recording keep their place after th
 recording. The formats, their sources and what each keeps:
 
 * ``vtt`` — W3C WebVTT (https://www.w3.org/TR/webvtt1/, 4.2.2 cue voice span): one cue per
-  message, ``<v Name>text``, written with webvtt-py. Times in milliseconds
+  message, ``<v Name>text``. Times in milliseconds
   (``hh:mm:ss.ttt``). ``&``, ``<`` and ``>`` in names and text are written as character
   references (``&amp;`` ``&lt;`` ``&gt;``).
 * ``srt`` — SubRip, written with the ``srt`` library: one cue per message, ``Name: text``, the
@@ -24,8 +30,9 @@ recording. The formats, their sources and what each keeps:
 * ``rttm`` — NIST RT-09 evaluation plan, appendix A: one line per message,
   ``SPEAKER <file-id> <channel> <onset> <duration> <NA> <NA> <speaker> <NA> <NA>``; onset and
   duration in seconds with 3 decimals; channel from ``Message.channel`` (``0``, "unknown",
-  is written as ``1``); file id from the conversation title (:func:`rttm_token`). The speaker
-  field is the member's name with each run of whitespace replaced by ``_``
+  is written as ``1``); file id from the conversation title
+  (:func:`providers.formats.rttm.token`). The speaker field is the member's name with each
+  run of whitespace replaced by ``_``
   (``"Priya Natarajan"`` -> ``Priya_Natarajan``), because RTTM fields are split on
   whitespace; ``"Ann Lee"`` and ``"Ann_Lee"`` are then one speaker. Text is not part of RTTM.
 * ``json`` — the Symbl.ai Conversation API bundle that :mod:`providers.formats.symbl` reads
@@ -51,21 +58,14 @@ end = start.
 
 from __future__ import annotations
 
-import html
-import json
-import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, timedelta
 
-import srt as srtlib
 from django.utils.text import slugify
-from webvtt import Caption
-from webvtt.models import Timestamp
-from webvtt.vtt import WebVTTCueBlock
 
+from providers.formats import rttm, srt, symbl, vtt
 from providers.formats._common import squash
-from providers.formats.srt import speaker_turns
+from providers.types import InsightData, Speaker, Utterance
 
 from ..models import Conversation, Insight, Member, Message
 
@@ -133,18 +133,6 @@ def conversation_export(*, conversation: Conversation, format: str) -> Export:
     )
 
 
-def rttm_token(text: str) -> str:
-    """``text`` as one RTTM field: each run of whitespace replaced by ``_`` (``""`` stays
-    ``""``). RT-09 fields are separated by whitespace, so a field cannot hold any."""
-    return "_".join(text.split())
-
-
-def milliseconds(seconds: float) -> int:
-    """``seconds`` rounded to whole milliseconds, halves up (the precision of WebVTT, SRT
-    and the 3 decimals written to RTTM)."""
-    return math.floor(seconds * 1000 + 0.5)
-
-
 class _Speakers:
     """The conversation's members by primary key, with their names as each format writes them.
 
@@ -155,7 +143,8 @@ class _Speakers:
     def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
         self.by_pk = {m.pk: m for m in Member.objects.filter(conversation=conversation)}
-        self._cache: dict[tuple[str, int], str] = {}
+        #: Speakers of the JSON export by label (the member's UUID), filled by :meth:`speaker`.
+        self.by_uuid: dict[str, Speaker] = {}
 
     def live(self) -> list[Member]:
         """Live members in order of first appearance."""
@@ -176,12 +165,17 @@ class _Speakers:
         member = self.member(pk)
         return squash(member.name) or f"Speaker {member.position + 1}"
 
-    def written(self, kind: str, pk: int, make: Callable[[str], str]) -> str:
-        """``make(name)`` for member ``pk``, computed once per member and format."""
-        key = (kind, pk)
-        if key not in self._cache:
-            self._cache[key] = make(self.name(pk))
-        return self._cache[key]
+    def speaker(self, pk: int) -> Speaker:
+        """Member ``pk`` (or its live target) as a JSON person: label = UUID, name, email."""
+        member = self.member(pk)
+        label = str(member.uuid)
+        if label not in self.by_uuid:
+            self.by_uuid[label] = _person(member)
+        return self.by_uuid[label]
+
+
+def _person(member: Member) -> Speaker:
+    return Speaker(label=str(member.uuid), name=member.name, email=member.email or None)
 
 
 def _messages(conversation: Conversation) -> Iterator[tuple]:
@@ -194,10 +188,15 @@ def _messages(conversation: Conversation) -> Iterator[tuple]:
     )
 
 
-def _times(start: float, end: float) -> tuple[int, int]:
-    """Start and end in milliseconds, the end never before the start."""
-    start_ms = milliseconds(start)
-    return start_ms, max(milliseconds(end), start_ms)
+def _utterances(conversation: Conversation, label: Callable[[int], str]) -> Iterator[Utterance]:
+    """Messages as utterances in timeline order, streamed; ``label(member_id)`` is the speaker
+    label, asked once per member: the name on one line (the only identity a speaker has in
+    WebVTT, SRT and RTTM, :meth:`_Speakers.name`) or the UUID (JSON)."""
+    labels: dict[int, str] = {}
+    for ext, member_id, text, start, end, channel in _messages(conversation):
+        if member_id not in labels:
+            labels[member_id] = label(member_id)
+        yield Utterance(labels[member_id], start, end, text, channel=channel, external_id=ext)
 
 
 def _joined(pieces: Iterable[str]) -> Iterator[str]:
@@ -214,128 +213,33 @@ def _joined(pieces: Iterable[str]) -> Iterator[str]:
         yield "".join(batch)
 
 
-# --- WebVTT -----------------------------------------------------------------------------------
-
-
-def _vtt_escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def _timestamp(ms: int) -> Timestamp:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return Timestamp(hours, minutes, *divmod(rest, 1000))
-
-
 def _vtt(conversation: Conversation, speakers: _Speakers) -> Iterator[str]:
-    title = squash(conversation.title)
-    # Header text after "WEBVTT" must not hold "-->" (W3C WebVTT 4.1).
-    yield f"WEBVTT - {title}\n" if title and "-->" not in title else "WEBVTT\n"
-    # One Caption, refilled for every cue: webvtt-py lays out each cue block without parsing
-    # default times and settings 100,000 times (a new Caption per cue is 4 times slower).
-    caption = Caption()
-    for _, member_id, text, start, end, _ in _messages(conversation):
-        voice = speakers.written("vtt", member_id, lambda name: f"<v {_vtt_escape(name)}>")
-        start_ms, end_ms = _times(start, end)
-        caption.start_time, caption.end_time = _timestamp(start_ms), _timestamp(end_ms)
-        caption.lines = [voice + _vtt_escape(squash(text))]
-        # format_lines gives ["", timings, text]: the blank line before each cue.
-        yield "\n".join(WebVTTCueBlock.format_lines(caption)) + "\n"
-
-
-# --- SRT --------------------------------------------------------------------------------------
-
-
-def srt_prefix(name: str) -> str:
-    """The speaker prefix of an SRT cue for ``name`` (one line), ending in ``":"``.
-
-    ``Name:`` when :mod:`providers.formats.srt` reads that prefix back as exactly ``name``;
-    otherwise ``[Name]:`` with ``\\`` and ``]`` escaped by a backslash.
-    """
-    if speaker_turns(f"{name}: x") == [(name, "x")]:
-        return f"{name}:"
-    escaped = name.replace("\\", "\\\\").replace("]", "\\]")
-    return f"[{escaped}]:"
+    return vtt.write_lines(_utterances(conversation, speakers.name), title=conversation.title)
 
 
 def _srt(conversation: Conversation, speakers: _Speakers) -> Iterator[str]:
-    for index, (_, member_id, text, start, end, _) in enumerate(_messages(conversation), 1):
-        prefix = speakers.written("srt", member_id, srt_prefix)
-        body = squash(text)
-        start_ms, end_ms = _times(start, end)
-        yield srtlib.Subtitle(
-            index=index,
-            start=timedelta(milliseconds=start_ms),
-            end=timedelta(milliseconds=end_ms),
-            content=f"{prefix} {body}" if body else prefix,
-        ).to_srt()
-
-
-# --- RTTM -------------------------------------------------------------------------------------
-
-
-def _rttm_seconds(ms: int) -> str:
-    return f"{ms // 1000}.{ms % 1000:03d}"
+    return srt.write_lines(_utterances(conversation, speakers.name))
 
 
 def _rttm(conversation: Conversation, speakers: _Speakers) -> Iterator[str]:
-    file_id = rttm_token(conversation.title) or f"conversation-{conversation.pk}"
-    for _, member_id, _, start, end, channel in _messages(conversation):
-        speaker = speakers.written("rttm", member_id, rttm_token)
-        start_ms, end_ms = _times(start, end)
-        yield (
-            f"SPEAKER {file_id} {channel or 1} {_rttm_seconds(start_ms)} "
-            f"{_rttm_seconds(end_ms - start_ms)} <NA> <NA> {speaker} <NA> <NA>\n"
-        )
-
-
-# --- Symbl JSON -------------------------------------------------------------------------------
-
-
-def _iso(value) -> str:
-    """An aware datetime as Symbl writes it: ``2024-03-04T10:00:01.120Z``."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _person(member: Member | None) -> dict:
-    if member is None:
-        return {}
-    person = {"id": str(member.uuid), "name": member.name}
-    if member.email:
-        person["email"] = member.email
-    return person
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    file_id = rttm.token(conversation.title) or f"conversation-{conversation.pk}"
+    return rttm.write_lines(_utterances(conversation, speakers.name), file_id=file_id)
 
 
 def _json(conversation: Conversation, speakers: _Speakers) -> Iterator[str]:
-    conv_id = conversation.external_id or str(conversation.pk)
-    head = {"id": conv_id, "type": "meeting", "name": conversation.title}
-    started = conversation.started_at
-    if started is not None:
-        head["startTime"] = _iso(started)
-    members = [_person(m) for m in speakers.live()]
-    yield f'{{"conversation":{_dumps(head)},\n"members":{_dumps(members)},\n"messages":['
-    people: dict[int, dict] = {}
-    for index, (ext, member_id, text, start, end, _) in enumerate(_messages(conversation)):
-        if member_id not in people:
-            people[member_id] = _person(speakers.member(member_id))
-        message = {"id": ext, "text": text, "from": people[member_id]}
-        if started is not None:
-            message["startTime"] = _iso(started + timedelta(seconds=start))
-            message["endTime"] = _iso(started + timedelta(seconds=end))
-        message.update(timeOffset=start, duration=max(end - start, 0.0), conversationId=conv_id)
-        yield ("\n" if index == 0 else ",\n") + _dumps(message)
-    yield "],\n" + '"insights":['
-    for index, insight in enumerate(_insights(conversation, speakers)):
-        yield ("\n" if index == 0 else ",\n") + _dumps(insight)
-    yield "]}\n"
+    return symbl.write_lines(
+        conversation_id=conversation.external_id or str(conversation.pk),
+        title=conversation.title,
+        started_at=conversation.started_at,
+        members=[_person(m) for m in speakers.live()],
+        utterances=_utterances(conversation, lambda pk: speakers.speaker(pk).label),
+        insights=_insights(conversation, speakers),
+        speakers=speakers.by_uuid,
+    )
 
 
-def _insights(conversation: Conversation, speakers: _Speakers) -> Iterator[dict]:
-    """Symbl insight objects (``GET /{id}/insights`` items), two queries in all."""
+def _insights(conversation: Conversation, speakers: _Speakers) -> Iterator[InsightData]:
+    """The conversation's insights with their message ids in timeline order, two queries."""
     links: dict[int, list[str]] = {}
     through = Insight.messages.through.objects.filter(insight__conversation=conversation)
     for insight_id, message_ext in through.order_by("message__start", "message_id").values_list(
@@ -344,26 +248,23 @@ def _insights(conversation: Conversation, speakers: _Speakers) -> Iterator[dict]
         links.setdefault(insight_id, []).append(message_ext)
     rows = Insight.objects.filter(conversation=conversation).order_by("pk")
     for insight in rows.iterator(chunk_size=FETCH_ROWS):
-        item = {
-            "id": insight.external_id,
-            "type": insight.type,
-            "text": insight.text,
-            "score": insight.score,
-            "messageIds": links.get(insight.pk, []),
-            "phrases": insight.phrases,
-            "entities": insight.entities,
-            "from": _person(speakers.member(insight.from_member_id))
-            if insight.from_member_id
-            else {},
-            "assignee": _person(speakers.member(insight.assignee_id))
-            if insight.assignee_id
-            else {},
-        }
-        if insight.definitive is not None:
-            item["definitive"] = insight.definitive
-        if insight.due_by is not None:
-            item["dueBy"] = _iso(insight.due_by)
-        yield item
+        yield InsightData(
+            type=insight.type,
+            text=insight.text,
+            external_id=insight.external_id,
+            score=insight.score,
+            from_label=_label(speakers, insight.from_member_id),
+            assignee_label=_label(speakers, insight.assignee_id),
+            message_ids=tuple(links.get(insight.pk, ())),
+            phrases=insight.phrases,
+            entities=insight.entities,
+            definitive=insight.definitive,
+            due_by=symbl.iso_time(insight.due_by) if insight.due_by is not None else None,
+        )
+
+
+def _label(speakers: _Speakers, member_id: int | None) -> str | None:
+    return speakers.speaker(member_id).label if member_id else None
 
 
 _WRITERS: dict[str, Callable[[Conversation, _Speakers], Iterator[str]]] = {
