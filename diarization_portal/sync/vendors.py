@@ -19,7 +19,6 @@ from .adapters._common import media, result_key, webhook_url
 from .adapters.deepaffects import request_id as deepaffects_request_id
 from .adapters.deepaffects import request_ids as deepaffects_request_ids
 from .adapters.elevenlabs import (
-    live_member,
     product,
     pvc_ids,
     pvc_labels,
@@ -33,7 +32,6 @@ __all__ = [
     "deepaffects_request_id",
     "deepaffects_request_ids",
     "fetch",
-    "live_member",
     "media",
     "product",
     "push",

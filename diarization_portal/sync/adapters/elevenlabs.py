@@ -61,18 +61,6 @@ def pvc_tracks(job: Job) -> list[Member]:
     )
 
 
-def live_member(member: Member, by_pk: dict[int, Member]) -> Member:
-    """Follow ``merged_into`` through ``by_pk`` (members by primary key, ``member``'s own
-    row included) to the live member that stands for ``member``; rows are read from
-    ``by_pk``."""
-    member = by_pk.get(member.pk, member)
-    for _ in range(1000):
-        if member.merged_into_id is None or member.merged_into_id not in by_pk:
-            break
-        member = by_pk[member.merged_into_id]
-    return member
-
-
 def pvc_labels(job: Job) -> list[str]:
     """The full ``selected_speaker_ids`` list to send for PVC ``job`` (vendor-apis.md 2.1,
     2.5: the list replaces the previous selection): the ``speaker_id`` of every separated
@@ -86,7 +74,7 @@ def pvc_labels(job: Job) -> list[str]:
             "pk", "merged_into_id", "pvc_selected"
         )
     }
-    return [t.vendor_label for t in tracks if live_member(t, by_pk).pvc_selected]
+    return [t.vendor_label for t in tracks if t.survivor_among(by_pk).pvc_selected]
 
 
 @register

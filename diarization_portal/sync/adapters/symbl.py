@@ -108,11 +108,7 @@ class SymblAdapter(VendorAdapter):
         email when the survivor has one, else it only renames)."""
         if not member.vendor_label or member.vendor_label == UNKNOWN_LABEL:
             raise ProviderError("this speaker is not a Symbl member", error_type="push_unsupported")
-        survivor = member
-        for _ in range(1000):
-            if survivor.merged_into_id is None:
-                break
-            survivor = Member.objects.get(pk=survivor.merged_into_id)
+        survivor = member.live_survivor()
         conversation_id = job.conversation.external_id or job.vendor_conversation_id
         client.update_member(
             conversation_id, member.vendor_label, name=survivor.name, email=survivor.email or None

@@ -38,7 +38,7 @@ def pvc_job_for(conversation: Conversation) -> Job | None:
 
 
 def _kept(tracks: list[Member], by_pk: dict[int, Member]) -> dict[int, bool]:
-    return {t.pk: vendors.live_member(t, by_pk).pvc_selected for t in tracks}
+    return {t.pk: t.survivor_among(by_pk).pvc_selected for t in tracks}
 
 
 @transaction.atomic
@@ -61,7 +61,7 @@ def pvc_selection_save(*, job: Job, keep: Iterable[int]) -> list[str]:
     # The tracks as locked: a push that failed or a merge that committed before the lock
     # is seen.
     tracks = [by_pk[t.pk] for t in vendors.pvc_tracks(job) if t.pk in by_pk]
-    roots = {vendors.live_member(t, by_pk).pk for t in tracks}
+    roots = {t.survivor_among(by_pk).pk for t in tracks}
     if not keep:
         raise PvcSelectionError("keep at least one speaker: a voice needs some audio")
     unknown = sorted(keep - roots)
