@@ -759,6 +759,28 @@ def test_undo_of_merge_refuses_to_bring_back_an_email_another_member_took(conv):
     assert Member.objects.get(pk=a.pk).merged_into_id is None
 
 
+def test_undo_of_merge_waits_for_a_later_rename_that_took_its_email_and_gave_it_up(conv):
+    """The email a merged member holds was taken by another member and then cleared: undoing
+    the merge first would make undoing those renames, newest first, give the email to two
+    live members. The later rename that would give it back blocks the undo instead."""
+    a, b, c = members_of(conv)
+    Member.objects.filter(pk=a.pk).update(email="ada@example.com")
+    original = snapshot(conv)
+    merge = member_merge(source=Member.objects.get(pk=a.pk), target=b)
+    taken = member_rename(member=c, name="Cy", email="ada@example.com")
+    cleared = member_rename(member=Member.objects.get(pk=c.pk), name="Cy", email="")
+    before = snapshot(conv)
+
+    with pytest.raises(UndoConflict) as refused:
+        edit_undo(edit=merge)
+
+    assert [e.pk for e in refused.value.blocking] == [cleared.pk]
+    assert snapshot(conv) == before
+    for edit in (cleared, taken, merge):
+        edit_undo(edit=edit)
+    assert snapshot(conv) == original
+
+
 def test_undo_conflicts_when_later_reassign_moved_merged_messages(conv):
     a, b, c = members_of(conv)
     original = snapshot(conv)

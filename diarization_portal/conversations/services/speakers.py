@@ -519,15 +519,18 @@ def blocking_edits(edit: SpeakerEdit) -> list[SpeakerEdit]:
     return SpeakerEdit.objects.blocking(edit)
 
 
-def _check_email_free(conversation_id: int, member_id: int, email: str) -> None:
-    """Refuse to give back ``email`` when another live member of the conversation holds it
-    now: two live members never share an email (the merge-by-email rule would be ambiguous).
-    Raises :class:`UndoConflict` (with no blocking edit: the holder may be an import)."""
+def _check_email_free(edit: SpeakerEdit, member_id: int, email: str) -> None:
+    """Refuse to give back ``email`` to member ``member_id`` by undoing ``edit`` when another
+    live member of the conversation holds it now, or when a later active rename took it off
+    another member (undoing that rename, as undoing newest first does, would give it back
+    there): two live members never share an email (the merge-by-email rule would be
+    ambiguous). Raises :class:`UndoConflict`: with the later renames as its blocking edits,
+    or with none when a live member holds the email (the holder may be an import)."""
     if not email:
         return
     holder = (
         Member.objects.live()
-        .filter(conversation_id=conversation_id, email__iexact=email)
+        .filter(conversation_id=edit.conversation_id, email__iexact=email)
         .exclude(pk=member_id)
         .first()
     )
@@ -535,6 +538,19 @@ def _check_email_free(conversation_id: int, member_id: int, email: str) -> None:
         raise UndoConflict(
             f"{holder.name} now has the email {email}; change that first", blocking=[]
         )
+    reserved = list(
+        SpeakerEdit.objects.active()
+        .filter(
+            conversation_id=edit.conversation_id,
+            op=EditOp.RENAME,
+            pk__gt=edit.pk,
+            payload__before__email__iexact=email,
+        )
+        .exclude(payload__member=member_id)
+        .order_by("pk")
+    )
+    if reserved:
+        raise UndoConflict(f"undo “{reserved[-1].summary}” first", reserved)
 
 
 @speaker_operation
@@ -563,11 +579,11 @@ def edit_undo(*, edit: SpeakerEdit, user=None) -> SpeakerEdit:
         raise UndoConflict(f"undo “{blocking[-1].summary}” first", blocking)
     p = edit.payload
     if edit.op == EditOp.RENAME:
-        _check_email_free(edit.conversation_id, p["member"], p["before"].get("email") or "")
+        _check_email_free(edit, p["member"], p["before"].get("email") or "")
         Member.objects.filter(pk=p["member"]).update(**p["before"])
     elif edit.op == EditOp.MERGE:
         source = Member.objects.get(pk=p["source"])  # locked above
-        _check_email_free(edit.conversation_id, source.pk, source.email)
+        _check_email_free(edit, source.pk, source.email)
         Member.objects.filter(pk=p["source"]).update(merged_into=None)
         _move(Message, "member_id", p["messages"], p["source"])
         _move(Insight, "from_member_id", p["insights_from"], p["source"])
